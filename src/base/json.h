@@ -1,0 +1,33 @@
+// JSON through jansson: parse with a clear error, dump, and RAII ownership.
+// Modules walk json_t trees directly; this header only adds ownership,
+// error reporting in our Error type, and a few typed builders.
+// Thread-safety: jansson values are not shared between threads here.
+#pragma once
+
+#include <jansson.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace hutch::json {
+
+struct Decref {
+  void operator()(json_t* j) const { json_decref(j); }
+};
+using Ptr = std::unique_ptr<json_t, Decref>;
+
+// Parses a document; the error names the line and column.
+Result<Ptr> parse(std::string_view text);
+// Parses a file; errors name the file.
+Result<Ptr> parse_file(const std::string& path);
+
+// Compact (indent 0) or pretty (indent > 0) text, keys in insertion order.
+std::string dump(const json_t* j, int indent = 0);
+
+// Builders that steal nothing and return new references.
+inline json_t* str(std::string_view s) { return json_stringn(s.data(), s.size()); }
+
+}  // namespace hutch::json

@@ -1,0 +1,70 @@
+#include "cli_rt/args.h"
+
+namespace hutch::cli_rt {
+
+const std::vector<std::string>& Parsed::all(const std::string& n) const {
+  static const std::vector<std::string> kEmpty;
+  auto it = values.find(n);
+  return it == values.end() ? kEmpty : it->second;
+}
+
+Result<Parsed> parse_args(const std::vector<std::string>& argv, size_t start, const std::vector<OptSpec>& specs,
+                          bool stop_at_positional) {
+  Parsed p;
+  size_t i = start;
+  for (; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      if (stop_at_positional) break;
+      p.positional.push_back(a);
+      continue;
+    }
+    if (a == "-h" || a == "--help" || a == "-help") {
+      p.values["help"].push_back("true");
+      continue;
+    }
+    std::string body = a.substr(a[1] == '-' ? 2 : 1);
+    std::string value;
+    bool has_value = false;
+    if (auto eq = body.find('='); eq != std::string::npos) {
+      value = body.substr(eq + 1);
+      body = body.substr(0, eq);
+      has_value = true;
+    }
+    const OptSpec* spec = nullptr;
+    for (const auto& s : specs)
+      if (s.name == body || (!s.alias.empty() && s.alias == body)) spec = &s;
+    if (!spec) return Error(EINVAL, "flag provided but not defined: -" + body);
+    if (spec->takes_value) {
+      if (!has_value) {
+        if (i + 1 >= argv.size()) return Error(EINVAL, "flag needs an argument: -" + body);
+        value = argv[++i];
+      }
+      p.values[spec->name].push_back(value);
+    } else {
+      if (has_value && value != "true" && value != "false")
+        return Error(EINVAL, "invalid boolean value \"" + value + "\" for -" + body);
+      if (!has_value || value == "true") p.values[spec->name].push_back("true");
+    }
+  }
+  for (; i < argv.size(); ++i) p.positional.push_back(argv[i]);
+  return p;
+}
+
+std::string usage_options(const std::vector<OptSpec>& specs) {
+  std::string out = "OPTIONS:\n";
+  for (const auto& s : specs) {
+    std::string line = "   --" + s.name;
+    if (!s.alias.empty()) line += ", -" + s.alias;
+    if (s.takes_value) line += " value";
+    if (line.size() < 32) line.resize(32, ' ');
+    out += line + " " + s.help + "\n";
+  }
+  return out;
+}
+
+}  // namespace hutch::cli_rt

@@ -1,0 +1,280 @@
+// The create recipe (runtime side): validate, claim the id, make the
+// cgroup, clone the init child into its namespaces, answer its sync
+// messages, then record state. Every step registers its undo.
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/scope.h"
+#include "base/strings.h"
+#include "cgroup/manager.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/internal_create.h"
+#include "runtime/seccomp.h"
+#include "runtime/terminal.h"
+
+namespace hutch::runtime {
+namespace {
+
+// Writes /proc/PID/{uid,gid}_map; one write each (user_namespaces(7)).
+Status write_id_maps(pid_t pid, const oci::Linux& l) {
+  auto fmt = [](const std::vector<oci::IdMapping>& ms) {
+    std::string s;
+    for (const auto& m : ms)
+      s += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+    return s;
+  };
+  std::string base = "/proc/" + std::to_string(pid);
+  TRY_CTX(fs::write_existing(base + "/uid_map", fmt(l.uid_mappings)), "write uid mappings");
+  TRY_CTX(fs::write_existing(base + "/gid_map", fmt(l.gid_mappings)), "write gid mappings");
+  return {};
+}
+
+// Joins, in this process, the namespaces given by path that only affect
+// children or that do not change file-system lookups, and restores ours
+// afterwards (the runtime keeps running hooks in its own namespaces).
+class NamespaceSwitch {
+ public:
+  Status enter(const oci::Spec& spec) {
+    if (!spec.linux) return {};
+    for (const auto& ns : spec.linux->namespaces) {
+      if (ns.path.empty() || ns.type == oci::NamespaceType::kMount) continue;
+      if (ns.type == oci::NamespaceType::kUser)
+        return Error(ENOTSUP, "linux.namespaces: joining a user namespace by path is not supported yet");
+      int flag = oci::namespace_clone_flag(ns.type);
+      std::string own = std::string("/proc/self/ns/") + oci::namespace_proc_name(ns.type);
+      if (ns.type == oci::NamespaceType::kPid) own = "/proc/self/ns/pid_for_children";
+      if (ns.type == oci::NamespaceType::kTime) own = "/proc/self/ns/time_for_children";
+      UniqueFd target(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!target) return Error::from_errno(std::string(oci::namespace_type_name(ns.type)) + " namespace path \"" + ns.path + "\"");
+      UniqueFd saved(::open(own.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!saved) return Error::from_errno("open \"" + own + "\"");
+      if (::setns(target.get(), flag) != 0)
+        return Error::from_errno(std::string("join ") + oci::namespace_type_name(ns.type) + " namespace \"" + ns.path + "\"");
+      saved_.emplace_back(flag, std::move(saved));
+    }
+    if (spec.has_new_namespace(oci::NamespaceType::kTime)) {
+      UniqueFd saved(::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+      if (!saved) return Error::from_errno("open own time namespace");
+      if (::unshare(CLONE_NEWTIME) != 0) return Error::from_errno("unshare time namespace");
+      saved_.emplace_back(CLONE_NEWTIME, std::move(saved));
+      // Offsets must be written before any process enters (time_namespaces(7)).
+      std::string offs;
+      for (const auto& [clock, off] : spec.linux->time_offsets)
+        offs += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+      for (const auto& line : split(offs, '\n'))
+        if (!line.empty()) TRY_CTX(fs::write_existing("/proc/self/timens_offsets", line), "linux.timeOffsets");
+    }
+    return {};
+  }
+  void restore() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+      if (::setns(it->second.get(), it->first) != 0) log::warn("create", "could not restore a namespace");
+    }
+    saved_.clear();
+  }
+  ~NamespaceSwitch() { restore(); }
+
+ private:
+  std::vector<std::pair<int, UniqueFd>> saved_;
+};
+
+std::string now_rfc3339() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return format_rfc3339(ts);
+}
+
+}  // namespace
+
+std::string hook_state_json(const ContainerState& st, const char* status) {
+  return "{\"ociVersion\":\"" + json_escape(st.oci_version) + "\",\"id\":\"" + json_escape(st.id) +
+         "\",\"status\":\"" + status + "\",\"pid\":" + std::to_string(st.pid) + ",\"bundle\":\"" +
+         json_escape(st.bundle) + "\"}";
+}
+
+Result<Prepared> prepare_create(const StateStore&, const CreateOptions& opts, bool start_now) {
+  TRY(StateStore::validate_id(opts.id));
+  Prepared pr;
+  std::string bundle = fs::absolute(opts.bundle);
+  std::string config_path = bundle + "/config.json";
+  auto text = fs::read_file(config_path);
+  if (!text.ok()) return std::move(text).error().context("read bundle config");
+  auto spec = oci::parse_spec(*text);
+  if (!spec.ok()) return std::move(spec).error().context("invalid \"" + config_path + "\"");
+  pr.spec = std::make_unique<oci::Spec>(std::move(spec).value());
+  oci::Spec& s = *pr.spec;
+  if (!s.process) return Error(EINVAL, "\"" + config_path + "\": process: is required");
+  if (s.process->args.empty()) return Error(EINVAL, "\"" + config_path + "\": process.args: must not be empty");
+  if (!s.linux) s.linux.emplace();
+  std::string rootfs = s.root.path[0] == '/' ? s.root.path : bundle + "/" + s.root.path;
+  rootfs = fs::absolute(rootfs);
+  struct stat st;
+  if (::stat(rootfs.c_str(), &st) != 0) return Error::from_errno("rootfs \"" + rootfs + "\"");
+  if (!S_ISDIR(st.st_mode)) return Error(ENOTDIR, "rootfs \"" + rootfs + "\" is not a directory");
+  if (s.process->terminal && opts.console_socket.empty() && !start_now)
+    return Error(EINVAL, "process.terminal is true: --console-socket is required");
+  if (opts.systemd_cgroup)
+    return Error(ENOTSUP, "--systemd-cgroup: systemd is not running on this host (use the cgroupfs driver)");
+
+  pr.state.id = opts.id;
+  pr.state.oci_version = s.oci_version;
+  pr.state.bundle = bundle;
+  pr.state.rootfs = rootfs;
+  pr.state.created = now_rfc3339();
+  pr.state.owner = "";
+  pr.state.annotations = s.annotations;
+  pr.state.new_pid_ns = s.has_new_namespace(oci::NamespaceType::kPid);
+  pr.config_text = std::move(text).value();
+  if (s.linux->seccomp) {
+    auto f = seccomp::compile(*s.linux->seccomp);
+    if (!f.ok()) return std::move(f).error().context("invalid \"" + config_path + "\"");
+    pr.seccomp = std::make_unique<seccomp::Filter>(std::move(f).value());
+  }
+  return pr;
+}
+
+Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Prepared& pr, bool start_now,
+                         Cleanup& undo) {
+  oci::Spec& s = *pr.spec;
+  const std::string& id = opts.id;
+
+  TRY(store.create_dir(id));
+  undo.state_dir = true;
+  TRY(fs::write_file(store.config_path(id), pr.config_text, 0600));
+
+  ASSIGN_OR_RETURN(auto cg, cgroup::Manager::plan(s.linux->cgroups_path, id));
+  TRY_CTX(cg->create(), "create cgroup");
+  undo.cgroup = cg.get();
+  pr.cgroup = std::move(cg);
+  if (s.linux->resources) TRY_CTX(pr.cgroup->apply(*s.linux->resources), "apply linux.resources");
+  pr.state.cgroup.reset(pr.cgroup->to_json());
+
+  UniqueFd fifo;
+  if (!start_now) {
+    if (::mkfifo(store.fifo_path(id).c_str(), 0600) != 0) return Error::from_errno("mkfifo exec.fifo");
+    fifo.reset(::open(store.fifo_path(id).c_str(), O_PATH | O_CLOEXEC));
+    if (!fifo) return Error::from_errno("open exec.fifo");
+  }
+  UniqueFd console;
+  if (s.process->terminal && !opts.console_socket.empty()) {
+    ASSIGN_OR_RETURN(console, connect_console_socket(opts.console_socket));
+  }
+  UniqueFd listener;
+  if (s.linux->seccomp && !s.linux->seccomp->listener_path.empty()) {
+    ASSIGN_OR_RETURN(listener, seccomp::connect_listener(s.linux->seccomp->listener_path));
+  }
+  ASSIGN_OR_RETURN(auto chans, SyncChannel::make_pair());
+  SyncChannel parent_ch = std::move(chans.first);
+  SyncChannel child_ch = std::move(chans.second);
+
+  InitContext ctx;
+  ctx.spec = &s;
+  ctx.id = id;
+  ctx.rootfs = pr.state.rootfs;
+  ctx.bundle = pr.state.bundle;
+  ctx.sync = &child_ch;
+  ctx.console_sock = console.get();
+  ctx.fifo_fd = fifo.get();
+  ctx.listener_sock = listener.get();
+  ctx.preserve_fds = opts.preserve_fds;
+  ctx.no_pivot = opts.no_pivot;
+  ctx.no_new_keyring = opts.no_new_keyring;
+  ctx.new_user_ns = s.has_new_namespace(oci::NamespaceType::kUser);
+  ctx.new_mount_ns = s.has_new_namespace(oci::NamespaceType::kMount);
+  ctx.new_cgroup_ns = s.has_new_namespace(oci::NamespaceType::kCgroup);
+  if (auto* mnt = s.find_namespace(oci::NamespaceType::kMount); mnt && !mnt->path.empty())
+    ctx.mount_ns_path = mnt->path;
+  if (!s.find_namespace(oci::NamespaceType::kMount))
+    return Error(EINVAL, "linux.namespaces: a mount namespace is required");
+  ctx.cgroup_paths = pr.cgroup->paths();
+  ctx.seccomp = pr.seccomp.get();
+
+  uint64_t flags = 0;
+  for (auto t : {oci::NamespaceType::kUser, oci::NamespaceType::kPid, oci::NamespaceType::kNetwork,
+                 oci::NamespaceType::kMount, oci::NamespaceType::kIpc, oci::NamespaceType::kUts})
+    if (s.has_new_namespace(t)) flags |= static_cast<uint64_t>(oci::namespace_clone_flag(t));
+
+  NamespaceSwitch nss;
+  TRY(nss.enter(s));
+  struct clone_args args = {};
+  args.flags = flags;
+  args.exit_signal = SIGCHLD;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return Error::from_errno("clone container init");
+  if (pid == 0) {
+    parent_ch.close();
+    container_init(ctx);
+  }
+  nss.restore();
+  undo.pid = static_cast<pid_t>(pid);
+  child_ch.close();
+  console.reset();
+  listener.reset();
+  fifo.reset();
+
+  if (ctx.new_user_ns) TRY(write_id_maps(undo.pid, *s.linux));
+  TRY_CTX(pr.cgroup->add_process(undo.pid), "add init to cgroup");
+  TRY(parent_ch.send(SyncType::kGo, undo.pid));
+  pr.state.pid = undo.pid;
+  while (true) {
+    ASSIGN_OR_RETURN(SyncMsg m, parent_ch.recv());
+    if (m.type == SyncType::kError || m.type == SyncType::kExecFailed) return Error(m.value, m.text);
+    if (m.type == SyncType::kRunHooks) {
+      std::string hs = hook_state_json(pr.state, "created");
+      TRY(run_hooks(s.hooks->prestart, "prestart", hs));
+      TRY(run_hooks(s.hooks->create_runtime, "createRuntime", hs));
+      TRY(parent_ch.send(SyncType::kGo));
+      continue;
+    }
+    if (m.type == SyncType::kCreated) break;
+    return Error(EPROTO, "unexpected message from container init");
+  }
+  pr.sync = std::make_unique<SyncChannel>(std::move(parent_ch));
+  pr.state.pid_start = process_start_time(undo.pid);
+  TRY(store.save(pr.state));
+  if (!opts.pid_file.empty())
+    TRY_CTX(fs::write_file_atomic(fs::absolute(opts.pid_file), std::to_string(undo.pid)), "write pid file");
+  return undo.pid;
+}
+
+void Cleanup::run(const StateStore& store, const std::string& id) {
+  if (pid > 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  if (cgroup) {
+    auto st = cgroup->destroy();
+    if (!st.ok()) log::warn("create", "cleanup: " + st.error().message());
+  }
+  if (state_dir) {
+    auto st = store.remove(id);
+    if (!st.ok()) log::warn("create", "cleanup: " + st.error().message());
+  }
+}
+
+Result<pid_t> create_container(const StateStore& store, const CreateOptions& opts) {
+  ASSIGN_OR_RETURN(Prepared pr, prepare_create(store, opts, false));
+  Cleanup undo;
+  auto pid = spawn_init(store, opts, pr, false, undo);
+  if (!pid.ok()) {
+    undo.run(store, opts.id);
+    return std::move(pid).error();
+  }
+  return pid;
+}
+
+}  // namespace hutch::runtime

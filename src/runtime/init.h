@@ -1,0 +1,42 @@
+// Container init: what the cloned child does, from its first instruction
+// to execve of the user's process. It reports every failure to the parent
+// over the sync channel and never returns. Internal to the runtime.
+// Thread-safety: runs in a fresh single-threaded child.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "oci/spec.h"
+#include "runtime/sync.h"
+
+namespace hutch::runtime {
+
+namespace seccomp {
+class Filter;
+}
+
+struct InitContext {
+  const oci::Spec* spec = nullptr;
+  std::string id;
+  std::string rootfs;
+  std::string bundle;
+  SyncChannel* sync = nullptr;
+  int console_sock = -1;     // connected --console-socket, or -1
+  int fifo_fd = -1;          // O_PATH exec.fifo, or -1 to start at once
+  int listener_sock = -1;    // seccomp listener socket, or -1
+  int preserve_fds = 0;
+  bool no_pivot = false;
+  bool new_user_ns = false;
+  bool new_mount_ns = true;
+  bool new_cgroup_ns = false;
+  bool no_new_keyring = false;
+  std::string mount_ns_path;  // join this mount namespace
+  std::map<std::string, std::string> cgroup_paths;
+  seccomp::Filter* seccomp = nullptr;
+  pid_t host_pid = 0;        // set from the parent's go message
+};
+
+[[noreturn]] void container_init(InitContext& ctx);
+
+}  // namespace hutch::runtime

@@ -1,0 +1,147 @@
+#include "runtime/mounts.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "runtime/mount_options.h"
+#include "runtime/resolve.h"
+
+namespace hutch::runtime {
+namespace {
+
+// Flags the kernel locks on a bind mount made inside a user namespace;
+// a remount must repeat them or it fails with EPERM (mount(2), "EPERM").
+unsigned long locked_flags(const std::string& path) {
+  struct statvfs st;
+  if (::statvfs(path.c_str(), &st) != 0) return 0;
+  unsigned long f = 0;
+  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (st.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+Status sys_mount(const std::string& src, const std::string& target, const char* type, unsigned long flags,
+                 const std::string& data, const std::string& shown) {
+  if (::mount(src.empty() ? nullptr : src.c_str(), target.c_str(), type, flags,
+              data.empty() ? nullptr : data.c_str()) != 0)
+    return Error::from_errno("mount \"" + shown + "\"");
+  return {};
+}
+
+Status mount_cgroup(const MountContext& ctx, const oci::Mount& m, const MountOptions& o, int target_fd) {
+  std::string target = fd_path(target_fd);
+  unsigned long flags = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+  auto unified = ctx.cgroup_paths.find("unified");
+  bool only_unified = unified != ctx.cgroup_paths.end() && ctx.cgroup_paths.size() == 1;
+  if (only_unified) {
+    if (ctx.new_cgroup_ns)
+      return sys_mount("cgroup2", target, "cgroup2", flags, "", m.destination);
+    TRY(sys_mount(unified->second, target, nullptr, MS_BIND | MS_REC, "", m.destination));
+    ASSIGN_OR_RETURN(UniqueFd top, open_in_root(ctx.root_fd, m.destination, CreateKind::kNone));
+    return sys_mount("", fd_path(top.get()), nullptr, MS_BIND | MS_REMOUNT | flags, "", m.destination);
+  }
+  // v1 or hybrid: a tmpfs holding one directory per hierarchy, each bound
+  // from the container's own cgroup (as runc does), read-only if asked.
+  TRY(sys_mount("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
+                m.destination));
+  ASSIGN_OR_RETURN(UniqueFd dir, open_in_root_flags(ctx.root_fd, m.destination, O_PATH | O_DIRECTORY));
+  std::set<std::string> done;
+  for (const auto& [name, host_dir] : ctx.cgroup_paths) {
+    // A hierarchy with several controllers ("cpu,cpuacct") is bound once.
+    std::string mount_name = name == "unified" ? "unified" : name;
+    if (!done.insert(host_dir).second) continue;
+    if (::mkdirat(dir.get(), mount_name.c_str(), 0755) != 0 && errno != EEXIST)
+      return Error::from_errno("mkdir \"" + m.destination + "/" + mount_name + "\"");
+    UniqueFd sub(::openat(dir.get(), mount_name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!sub) return Error::from_errno("open \"" + m.destination + "/" + mount_name + "\"");
+    std::string shown = m.destination + "/" + mount_name;
+    TRY(sys_mount(host_dir, fd_path(sub.get()), nullptr, MS_BIND | MS_REC, "", shown));
+    UniqueFd top(::openat(dir.get(), mount_name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!top) return Error::from_errno("open \"" + shown + "\"");
+    TRY(sys_mount("", fd_path(top.get()), nullptr, MS_BIND | MS_REMOUNT | flags | locked_flags(host_dir), "", shown));
+  }
+  if (flags & MS_RDONLY)
+    TRY(sys_mount("", fd_path(dir.get()), nullptr, MS_REMOUNT | flags, "mode=755", m.destination));
+  return {};
+}
+
+}  // namespace
+
+Status do_mount(const MountContext& ctx, const oci::Mount& m, size_t i) {
+  std::string where = "mounts[" + std::to_string(i) + "]";
+  ASSIGN_OR_RETURN(MountOptions o, parse_mount_options(m.options, where));
+  if (o.idmap) return Error(ENOTSUP, where + ": idmapped mounts are not supported yet");
+  std::string type = m.type;
+  if (type.empty() && !o.bind) return Error(EINVAL, where + ".type: required for a non-bind mount");
+  if (type == "bind") o.bind = true;
+
+  // A bind mount's target takes the kind of its source: file or directory.
+  CreateKind kind = CreateKind::kDirectory;
+  std::string source = m.source;
+  if (o.bind) {
+    if (!source.empty() && source[0] != '/') source = fs::absolute(source);
+    struct stat st;
+    if (::stat(source.c_str(), &st) != 0) return Error::from_errno(where + ": bind source \"" + m.source + "\"");
+    if (!S_ISDIR(st.st_mode)) kind = CreateKind::kFile;
+  }
+  ASSIGN_OR_RETURN(UniqueFd target, open_in_root(ctx.root_fd, m.destination, kind));
+  std::string tpath = fd_path(target.get());
+
+  if (type == "cgroup") {
+    TRY_CTX(mount_cgroup(ctx, m, o, target.get()), where);
+  } else if (o.bind) {
+    TRY_CTX(sys_mount(source, tpath, nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "", m.destination), where);
+    // The kernel ignores flags other than MS_REC on a new bind mount; the
+    // remount applies them. Re-open: the target is now the mounted root.
+    unsigned long want = o.flags & kRemountableFlags;
+    if (want != 0) {
+      ASSIGN_OR_RETURN(UniqueFd top, open_in_root(ctx.root_fd, m.destination, CreateKind::kNone));
+      unsigned long flags = MS_BIND | MS_REMOUNT | want;
+      if (ctx.in_user_ns) flags |= locked_flags(source) & ~o.clear;
+      TRY_CTX(sys_mount("", fd_path(top.get()), nullptr, flags, "", m.destination), where);
+    }
+  } else {
+    unsigned long flags = o.flags & ~MS_REMOUNT;
+    std::string data = o.data;
+    if (type == "sysfs" && ctx.in_user_ns) {
+      // sysfs of a network namespace the user namespace doesn't own cannot
+      // be mounted; bind the host's /sys instead (as runc does).
+      TRY_CTX(sys_mount("/sys", tpath, nullptr, MS_BIND | MS_REC, "", m.destination), where);
+    } else {
+      auto st = sys_mount(m.source, tpath, type.c_str(), flags, data, m.destination);
+      if (!st.ok()) return std::move(st).error().context(where + " (type \"" + type + "\")");
+    }
+    if (o.tmpcopyup && type == "tmpfs")
+      return Error(ENOTSUP, where + ": tmpcopyup is not supported yet");
+  }
+  if (o.propagation) {
+    ASSIGN_OR_RETURN(UniqueFd top, open_in_root(ctx.root_fd, m.destination, CreateKind::kNone));
+    TRY_CTX(sys_mount("", fd_path(top.get()), nullptr, o.propagation, "", m.destination), where);
+  }
+  if (o.attr_set || o.attr_clr) {
+    ASSIGN_OR_RETURN(UniqueFd top, open_in_root(ctx.root_fd, m.destination, CreateKind::kNone));
+    struct mount_attr attr = {};
+    attr.attr_set = o.attr_set;
+    attr.attr_clr = o.attr_clr;
+    if (::syscall(SYS_mount_setattr, top.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+      return Error::from_errno(where + ": mount_setattr \"" + m.destination + "\"");
+  }
+  return {};
+}
+
+}  // namespace hutch::runtime

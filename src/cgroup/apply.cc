@@ -58,7 +58,8 @@ std::vector<Step> steps(const oci::Resources& r) {
   if (r.network && r.network->class_id)
     out.push_back({"net_cls", [&](auto& d) { return v1::apply_net_cls(d, *r.network); }, nullptr});
   if (r.network && !r.network->priorities.empty())
-    out.push_back({"net_prio", [&](auto& d) { return v1::apply_net_prio(d, *r.network); }, nullptr});
+    out.push_back(
+        {"net_prio", [&](auto& d) { return v1::apply_net_prio(d, *r.network); }, nullptr});
   if (!r.rdma.empty())
     out.push_back({"rdma", [&](auto& d) { return v1::apply_rdma(d, r.rdma); },
                    [&](auto& d) { return v2::apply_rdma(d, r.rdma); }});
@@ -82,8 +83,9 @@ Status Group::apply(const oci::Resources& res) {
   }
   const Dir* u = unified();
   if (!res.unified.empty() && !u)
-    return Error(ENOTSUP, "linux.resources.unified needs cgroup v2, and this host has no unified "
-                          "hierarchy; use the other linux.resources fields");
+    return Error(ENOTSUP,
+                 "linux.resources.unified needs cgroup v2, and this host has no unified "
+                 "hierarchy; use the other linux.resources fields");
   for (size_t i = 0; i < todo.size(); ++i) {
     const auto& s = todo[i];
     auto st = where[i]->version == 1 ? s.v1(where[i]->path) : s.v2(where[i]->path);

@@ -9,6 +9,7 @@
 #include "base/scope.h"
 #include "base/strings.h"
 #include "cgroup/internal/files.h"
+#include "cgroup/layout.h"
 #include "cgroup/v1/v1.h"
 #include "cgroup/v2/v2.h"
 
@@ -19,8 +20,8 @@ bool Dir::has(std::string_view controller) const {
 }
 
 Error not_available(std::string_view controller) {
-  return Error(ENOTSUP,
-               "cgroup controller \"" + std::string(controller) + "\" is not available on this host");
+  return Error(ENOTSUP, "cgroup controller \"" + std::string(controller) +
+                            "\" is not available on this host");
 }
 
 const Dir* Group::unified() const {
@@ -51,10 +52,13 @@ Status Group::create_dir(const Dir& d, std::vector<std::string>& made) {
     if (part.empty()) continue;
     // Controllers reach a v2 group only through every ancestor's
     // cgroup.subtree_control, from the root down.
-    if (d.version == 2) TRY_CTX(v2::enable_controllers(cur), "enable controllers in \"" + cur + "\"");
+    if (d.version == 2)
+      TRY_CTX(v2::enable_controllers(cur), "enable controllers in \"" + cur + "\"");
     cur += "/" + part;
-    if (::mkdir(cur.c_str(), 0755) == 0) made.push_back(cur);
-    else if (errno != EEXIST) return Error::from_errno("create cgroup \"" + cur + "\"");
+    if (::mkdir(cur.c_str(), 0755) == 0)
+      made.push_back(cur);
+    else if (errno != EEXIST)
+      return Error::from_errno("create cgroup \"" + cur + "\"");
   }
   if (d.version == 1 && d.has("cpuset"))
     TRY_CTX(v1::init_cpuset(d.mount, d.path), "set up cpuset \"" + d.path + "\"");
@@ -115,8 +119,10 @@ Result<Stats> Group::stats() {
   Stats s;
   if (const Dir* d = dir_for("memory")) {
     bool v1 = d->version == 1;
-    ASSIGN_OR_RETURN(s.memory_usage, read_uint(d->path, v1 ? "memory.usage_in_bytes" : "memory.current"));
-    ASSIGN_OR_RETURN(s.memory_limit, read_uint(d->path, v1 ? "memory.limit_in_bytes" : "memory.max"));
+    ASSIGN_OR_RETURN(s.memory_usage,
+                     read_uint(d->path, v1 ? "memory.usage_in_bytes" : "memory.current"));
+    ASSIGN_OR_RETURN(s.memory_limit,
+                     read_uint(d->path, v1 ? "memory.limit_in_bytes" : "memory.max"));
   }
   // v1 accounts CPU time in cpuacct; v2 in cpu.stat, present in every
   // group whether or not the cpu controller is enabled.
@@ -136,8 +142,10 @@ Status Group::destroy() {
   Status first;
   for (const auto& d : dirs_) {
     auto st = remove_group(d.path);
-    if (!st.ok() && first.ok()) first = std::move(st);
-    else if (!st.ok()) log::warn("cgroup", "destroy: " + st.error().message());
+    if (!st.ok() && first.ok())
+      first = std::move(st);
+    else if (!st.ok())
+      log::warn("cgroup", "destroy: " + st.error().message());
   }
   return first;
 }
@@ -187,13 +195,14 @@ Result<std::vector<Dir>> dirs_from_json(const json_t* saved) {
     const json_t* j = json_array_get(dirs, i);
     Dir d;
     const json_t* version = json_object_get(j, "version");
-    if (!json_is_integer(version) || (json_integer_value(version) != 1 && json_integer_value(version) != 2))
+    if (!json_is_integer(version) ||
+        (json_integer_value(version) != 1 && json_integer_value(version) != 2))
       return Error(EINVAL, "dirs[" + std::to_string(i) + "].version: want 1 or 2");
     d.version = static_cast<int>(json_integer_value(version));
     ASSIGN_OR_RETURN(d.mount, string_field(j, "mount", i, true));
     ASSIGN_OR_RETURN(d.path, string_field(j, "path", i, true));
     ASSIGN_OR_RETURN(d.name, string_field(j, "name", i, false));
-    if (d.path.size() <= d.mount.size() || !starts_with(d.path, d.mount + "/"))
+    if (!starts_with(d.path, d.mount + "/") || !path_components(d.path.substr(d.mount.size())).ok())
       return Error(EINVAL, "dirs[" + std::to_string(i) + "].path: not below its mount");
     const json_t* controllers = json_object_get(j, "controllers");
     if (!json_is_array(controllers))

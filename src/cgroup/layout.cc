@@ -25,9 +25,9 @@ const Hierarchy* Layout::find(std::string_view controller) const {
 }
 
 const std::vector<std::string>& known_v1_controllers() {
-  static const std::vector<std::string> k = {"cpu",     "cpuacct",  "cpuset", "memory", "devices",
-                                             "freezer", "blkio",    "pids",   "hugetlb",
-                                             "net_cls", "net_prio", "perf_event", "rdma", "misc"};
+  static const std::vector<std::string> k = {
+      "cpu",  "cpuacct", "cpuset",  "memory",   "devices",    "freezer", "blkio",
+      "pids", "hugetlb", "net_cls", "net_prio", "perf_event", "rdma",    "misc"};
   return k;
 }
 
@@ -76,8 +76,10 @@ static Hierarchy v1_hierarchy(const Mount& m) {
   h.root = m.root;
   const auto& known = known_v1_controllers();
   for (const auto& opt : split(m.super, ',')) {
-    if (starts_with(opt, "name=")) h.name = opt.substr(5);
-    else if (std::find(known.begin(), known.end(), opt) != known.end()) h.controllers.push_back(opt);
+    if (starts_with(opt, "name="))
+      h.name = opt.substr(5);
+    else if (std::find(known.begin(), known.end(), opt) != known.end())
+      h.controllers.push_back(opt);
   }
   return h;
 }
@@ -147,18 +149,19 @@ static Result<std::string> own_group(const Hierarchy& h,
                                      const std::map<std::string, std::string>& self) {
   for (const auto& [key, path] : self) {
     bool match = false;
-    if (h.version == 2) match = key.empty();
-    else if (!h.name.empty()) match = key == "name=" + h.name;
+    if (h.version == 2)
+      match = key.empty();
+    else if (!h.name.empty())
+      match = key == "name=" + h.name;
     else
-      for (const auto& c : split(key, ','))
-        match = match || h.has(c);
+      for (const auto& c : split(key, ',')) match = match || h.has(c);
     if (!match) continue;
     // Inside a cgroup namespace the mount's root is where the caller's path
     // starts; strip it as runc does so the path is relative to the mount.
     if (h.root != "/" && starts_with(path, h.root)) return path.substr(h.root.size());
     return path;
   }
-  std::string what = h.version == 2 ? "the unified hierarchy"
+  std::string what = h.version == 2   ? "the unified hierarchy"
                      : h.name.empty() ? "controller \"" + h.controllers.front() + "\""
                                       : "hierarchy \"name=" + h.name + "\"";
   return Error(ENOENT, "no entry for " + what + " in /proc/self/cgroup");

@@ -44,7 +44,8 @@ TEST(Layout, PureV2) {
 
 TEST(Layout, HybridAsOnThisKindOfHost) {
   FakeTree t;
-  for (const char* c : {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"})
+  for (const char* c :
+       {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"})
     t.v1(c, std::string("rw,") + c);
   t.v1("systemd", "rw,name=systemd");
   t.v2("unified", "hugetlb\n");

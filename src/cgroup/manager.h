@@ -67,12 +67,13 @@ class Manager {
   virtual Result<Stats> stats() = 0;
   // Removes the directories; retries briefly while exiting tasks drain.
   virtual Status destroy() = 0;
-  // Directory of the v2 unified group, or of the v1 "devices" hierarchy, etc.
+  // The group's directories, keyed by controller ("memory", "cpuacct"...),
+  // plus "unified" for the v2 group and "name=systemd" for that hierarchy.
   virtual std::map<std::string, std::string> paths() const = 0;
   // New reference, for the state file.
   virtual json_t* to_json() const = 0;
-  // The path the container sees as its own cgroup namespace root, e.g. for
-  // the "cgroup" mount in a container (v2 unified dir when present).
+  // True on a pure v2 host: the one group is in the unified tree, which is
+  // then what a container's "cgroup" mount shows.
   virtual bool unified_only() const = 0;
 };
 

@@ -2,11 +2,10 @@
 // groups named hutch-test-<pid>, puts a child in them, checks what the
 // kernel reports, and removes everything again.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 
@@ -20,9 +19,9 @@
 namespace hutch::cgroup {
 namespace {
 
-#define SKIP_UNLESS_ROOT()                                                            \
-  do {                                                                                \
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";             \
+#define SKIP_UNLESS_ROOT()                                                               \
+  do {                                                                                   \
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create cgroups";                \
     if (!fs::exists("/sys/fs/cgroup")) GTEST_SKIP() << "no /sys/fs/cgroup on this host"; \
   } while (0)
 
@@ -162,8 +161,10 @@ TEST(ManagerRoot, CreateLimitAddFreezeDestroy) {
   EXPECT_FALSE(*m.frozen());
 
   int code = child.finish();
-  if (v1_devices) EXPECT_EQ(code, 1) << "want /dev/null allowed and /dev/zero denied";
-  else EXPECT_EQ(code, 3);
+  if (v1_devices)
+    EXPECT_EQ(code, 1) << "want /dev/null allowed and /dev/zero denied";
+  else
+    EXPECT_EQ(code, 3);
 
   st = m.destroy();
   ASSERT_TRUE(st.ok()) << st.error().message();

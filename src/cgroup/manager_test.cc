@@ -17,9 +17,12 @@ using testing::FakeTree;
 std::map<std::string, std::string> v1_files(const std::string& controller) {
   static const std::map<std::string, std::map<std::string, std::string>> k = {
       {"memory",
-       {{"memory.limit_in_bytes", "9223372036854771712\n"}, {"memory.memsw.limit_in_bytes", ""},
-        {"memory.soft_limit_in_bytes", ""}, {"memory.usage_in_bytes", "4096\n"},
-        {"memory.swappiness", ""}, {"memory.oom_control", ""}}},
+       {{"memory.limit_in_bytes", "9223372036854771712\n"},
+        {"memory.memsw.limit_in_bytes", ""},
+        {"memory.soft_limit_in_bytes", ""},
+        {"memory.usage_in_bytes", "4096\n"},
+        {"memory.swappiness", ""},
+        {"memory.oom_control", ""}}},
       {"cpu", {{"cpu.shares", ""}, {"cpu.cfs_quota_us", ""}, {"cpu.cfs_period_us", ""}}},
       {"cpuacct", {{"cpuacct.usage", "5000\n"}}},
       {"cpuset", {{"cpuset.cpus", ""}, {"cpuset.mems", ""}}},
@@ -33,13 +36,16 @@ std::map<std::string, std::string> v1_files(const std::string& controller) {
 }
 
 std::map<std::string, std::string> v2_files(const std::string& controllers) {
-  std::map<std::string, std::string> f = {
-      {"cgroup.controllers", controllers}, {"cgroup.subtree_control", ""}, {"cgroup.procs", ""},
-      {"cgroup.freeze", "0\n"}, {"cgroup.events", "populated 0\nfrozen 0\n"},
-      {"cpu.stat", "usage_usec 7\nuser_usec 5\n"}};
+  std::map<std::string, std::string> f = {{"cgroup.controllers", controllers},
+                                          {"cgroup.subtree_control", ""},
+                                          {"cgroup.procs", ""},
+                                          {"cgroup.freeze", "0\n"},
+                                          {"cgroup.events", "populated 0\nfrozen 0\n"},
+                                          {"cpu.stat", "usage_usec 7\nuser_usec 5\n"}};
   for (const char* name : {"memory.max", "memory.low", "memory.swap.max", "cpu.weight", "cpu.max",
                            "pids.max", "io.weight", "io.max", "hugetlb.2MB.max", "cpuset.cpus"})
-    if (controllers.find(std::string(name).substr(0, std::string(name).find('.'))) != std::string::npos)
+    if (controllers.find(std::string(name).substr(0, std::string(name).find('.'))) !=
+        std::string::npos)
       f[name] = "";
   if (controllers.find("memory") != std::string::npos) f["memory.current"] = "8192\n";
   if (controllers.find("pids") != std::string::npos) f["pids.current"] = "2\n";
@@ -50,7 +56,8 @@ struct Hybrid {
   FakeTree t;
   Options opts;
   Hybrid() {
-    for (const char* c : {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"})
+    for (const char* c :
+         {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids"})
       t.v1(c, std::string("rw,") + c);
     t.v1("systemd", "rw,name=systemd");
     t.v2("unified", "hugetlb\n");
@@ -61,7 +68,8 @@ struct Hybrid {
   }
   // What the kernel would show once the group exists.
   void kernel_makes(const std::string& path) {
-    for (const char* c : {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd"}) {
+    for (const char* c :
+         {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "systemd"}) {
       t.group(t.root() + "/" + c + path, v1_files(c));
       t.group(t.root() + "/" + c + fs::dirname(path), v1_files(c));
     }
@@ -175,7 +183,8 @@ TEST(Manager, PureV2) {
   std::string d = t.root() + "/hutch/abc";
   EXPECT_EQ(mgr.paths()["unified"], d);
   ASSERT_TRUE(mgr.create().ok());
-  EXPECT_EQ(t.read(t.root() + "/cgroup.subtree_control"), "+cpuset +cpu +io +memory +hugetlb +pids");
+  EXPECT_EQ(t.read(t.root() + "/cgroup.subtree_control"),
+            "+cpuset +cpu +io +memory +hugetlb +pids");
   EXPECT_EQ(t.read(t.root() + "/hutch/cgroup.subtree_control"),
             "+cpuset +cpu +io +memory +hugetlb +pids");
 
@@ -308,7 +317,8 @@ TEST(Manager, JsonRoundTrip) {
   auto bad = json::parse(R"({"dirs":[{"version":3,"mount":"/m","path":"/m/x","controllers":[]}]})");
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(Manager::from_json(bad->get()).ok());
-  bad = json::parse(R"({"dirs":[{"version":1,"mount":"/m","path":"/elsewhere","controllers":[]}]})");
+  bad =
+      json::parse(R"({"dirs":[{"version":1,"mount":"/m","path":"/elsewhere","controllers":[]}]})");
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(Manager::from_json(bad->get()).ok());
   EXPECT_FALSE(Manager::from_json(nullptr).ok());

@@ -20,6 +20,7 @@
 #include "base/strings.h"
 #include "cgroup/manager.h"
 #include "runtime/container.h"
+#include "runtime/device_rules.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/internal_create.h"
@@ -160,7 +161,11 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   TRY_CTX(cg->create(), "create cgroup");
   undo.cgroup = cg.get();
   pr.cgroup = std::move(cg);
-  if (s.linux->resources) TRY_CTX(pr.cgroup->apply(*s.linux->resources), "apply linux.resources");
+  {
+    oci::Resources res = s.linux->resources ? *s.linux->resources : oci::Resources{};
+    res.devices = effective_device_rules(s);
+    TRY_CTX(pr.cgroup->apply(res), "apply linux.resources");
+  }
   pr.state.cgroup.reset(pr.cgroup->to_json());
 
   UniqueFd fifo;

@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include <set>
 
@@ -63,7 +64,11 @@ Status mount_cgroup(const MountContext& ctx, const oci::Mount& m, const MountOpt
   std::set<std::string> done;
   for (const auto& [name, host_dir] : ctx.cgroup_paths) {
     // A hierarchy with several controllers ("cpu,cpuacct") is bound once.
-    std::string mount_name = name == "unified" ? "unified" : name;
+    // Named like the host's hierarchy: "systemd" for name=systemd, and
+    // "unified" for the v2 tree of a hybrid host.
+    std::string mount_name = starts_with(name, "name=") ? name.substr(5) : name;
+    struct statfs sfs;
+    if (::statfs(host_dir.c_str(), &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) mount_name = "unified";
     if (!done.insert(host_dir).second) continue;
     if (::mkdirat(dir.get(), mount_name.c_str(), 0755) != 0 && errno != EEXIST)
       return Error::from_errno("mkdir \"" + m.destination + "/" + mount_name + "\"");

@@ -27,7 +27,8 @@ uint64_t blkio_to_io_weight(uint64_t weight);
 // memory.swap.max is swap alone. Returns the v2 value: nullopt to leave it
 // alone, -1 for "max". Errors as runc does for swap without a memory limit
 // or below it.
-Result<std::optional<int64_t>> swap_to_v2(std::optional<int64_t> swap, std::optional<int64_t> limit);
+Result<std::optional<int64_t>> swap_to_v2(std::optional<int64_t> swap,
+                                          std::optional<int64_t> limit);
 
 // A memory value for a v2 file: -1 is "max".
 std::string v2_limit(int64_t v);

@@ -41,8 +41,9 @@ class FakeTree {
   // Any mountinfo line, e.g. a duplicate bind mount outside the root.
   void raw_mount(const std::string& point, const std::string& fstype, const std::string& super) {
     std::string id = std::to_string(id_++);
-    mountinfo_ += id + " 1 0:" + id + " / " + point + " rw,nosuid,nodev,noexec,relatime shared:" +
-                  id + " - " + fstype + " " + fstype + " " + super + "\n";
+    mountinfo_ += id + " 1 0:" + id + " / " + point +
+                  " rw,nosuid,nodev,noexec,relatime shared:" + id + " - " + fstype + " " + fstype +
+                  " " + super + "\n";
   }
 
   // A group directory holding the interface files the kernel would make.

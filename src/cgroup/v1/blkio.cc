@@ -39,7 +39,8 @@ Status apply_blkio(const std::string& dir, const oci::BlockIo& b) {
       if (wd.weight.value_or(0) != 0)
         TRY(write_file(dir, p + "weight_device", dev + " " + std::to_string(*wd.weight)));
       if (wd.leaf_weight.value_or(0) != 0 && p == "blkio.")
-        TRY(write_file(dir, "blkio.leaf_weight_device", dev + " " + std::to_string(*wd.leaf_weight)));
+        TRY(write_file(dir, "blkio.leaf_weight_device",
+                       dev + " " + std::to_string(*wd.leaf_weight)));
     }
   }
   TRY(throttle(dir, "blkio.throttle.read_bps_device", b.throttle_read_bps));

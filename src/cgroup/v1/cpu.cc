@@ -35,7 +35,8 @@ static Status set_bandwidth(const std::string& dir, const oci::Cpu& c) {
     auto st = write_file(dir, "cpu.cfs_burst_us", burst);
     if (code_is(st, ENOENT)) {
       // Burst arrived in Linux 5.14; without it there is nothing to set.
-      if (*c.burst != 0) return std::move(st).error().context("cpu.burst needs Linux 5.14 or later");
+      if (*c.burst != 0)
+        return std::move(st).error().context("cpu.burst needs Linux 5.14 or later");
       burst.clear();
     } else if (!st.ok() && !(code_is(st, EINVAL) && quota != 0)) {
       // Burst may not exceed the quota: retry after a new quota is written.

@@ -5,7 +5,8 @@
 namespace hutch::cgroup::v1 {
 
 Status apply_rdma(const std::string& dir, const std::map<std::string, oci::Rdma>& rdma) {
-  for (const auto& [device, limits] : rdma) TRY(write_file(dir, "rdma.max", rdma_line(device, limits)));
+  for (const auto& [device, limits] : rdma)
+    TRY(write_file(dir, "rdma.max", rdma_line(device, limits)));
   return {};
 }
 

@@ -14,17 +14,18 @@ TEST(V1Memory, LimitWriteOrder) {
   m.limit = 200;
   m.swap = 400;
   // Growing from 100: memsw first, or the new memory limit would exceed it.
-  EXPECT_EQ(memory_limit_writes(m, 100),
-            (std::vector<Write>{{"memory.memsw.limit_in_bytes", "400"}, {"memory.limit_in_bytes", "200"}}));
+  EXPECT_EQ(memory_limit_writes(m, 100), (std::vector<Write>{{"memory.memsw.limit_in_bytes", "400"},
+                                                             {"memory.limit_in_bytes", "200"}}));
   // Shrinking from 1000: memory first.
   EXPECT_EQ(memory_limit_writes(m, 1000),
-            (std::vector<Write>{{"memory.limit_in_bytes", "200"}, {"memory.memsw.limit_in_bytes", "400"}}));
+            (std::vector<Write>{{"memory.limit_in_bytes", "200"},
+                                {"memory.memsw.limit_in_bytes", "400"}}));
   m.swap.reset();
   EXPECT_EQ(memory_limit_writes(m, 0), (std::vector<Write>{{"memory.limit_in_bytes", "200"}}));
   // Unlimited memory lifts memsw too, memsw first.
   m.limit = -1;
-  EXPECT_EQ(memory_limit_writes(m, 100),
-            (std::vector<Write>{{"memory.memsw.limit_in_bytes", "-1"}, {"memory.limit_in_bytes", "-1"}}));
+  EXPECT_EQ(memory_limit_writes(m, 100), (std::vector<Write>{{"memory.memsw.limit_in_bytes", "-1"},
+                                                             {"memory.limit_in_bytes", "-1"}}));
 }
 
 TEST(V1Memory, AppliesEveryFile) {
@@ -82,8 +83,12 @@ TEST(V1Memory, RefusesBadValues) {
 TEST(V1Cpu, AppliesEveryFile) {
   FakeTree t;
   std::string d = t.root() + "/g";
-  t.group(d, {{"cpu.shares", ""}, {"cpu.cfs_quota_us", ""}, {"cpu.cfs_period_us", ""},
-              {"cpu.cfs_burst_us", ""}, {"cpu.rt_runtime_us", ""}, {"cpu.rt_period_us", ""},
+  t.group(d, {{"cpu.shares", ""},
+              {"cpu.cfs_quota_us", ""},
+              {"cpu.cfs_period_us", ""},
+              {"cpu.cfs_burst_us", ""},
+              {"cpu.rt_runtime_us", ""},
+              {"cpu.rt_period_us", ""},
               {"cpu.idle", ""}});
   oci::Cpu c;
   c.shares = 512;
@@ -146,8 +151,11 @@ TEST(V1Pids, MinusOneAndZeroAreMax) {
 TEST(V1Blkio, WeightsAndThrottles) {
   FakeTree t;
   std::string d = t.root() + "/g";
-  t.group(d, {{"blkio.weight", ""}, {"blkio.leaf_weight", ""}, {"blkio.weight_device", ""},
-              {"blkio.throttle.read_bps_device", ""}, {"blkio.throttle.write_iops_device", ""}});
+  t.group(d, {{"blkio.weight", ""},
+              {"blkio.leaf_weight", ""},
+              {"blkio.weight_device", ""},
+              {"blkio.throttle.read_bps_device", ""},
+              {"blkio.throttle.write_iops_device", ""}});
   oci::BlockIo b;
   b.weight = 300;
   b.leaf_weight = 200;

@@ -8,8 +8,9 @@ static bool code_is(const Status& st, int code) { return !st.ok() && st.error().
 
 Status apply_cpu(const std::string& dir, const oci::Cpu& c) {
   if (c.realtime_runtime.value_or(0) != 0 || c.realtime_period.value_or(0) != 0)
-    return Error(ENOTSUP, "cpu.realtimeRuntime and cpu.realtimePeriod are not supported on "
-                          "cgroup v2; leave them out");
+    return Error(ENOTSUP,
+                 "cpu.realtimeRuntime and cpu.realtimePeriod are not supported on "
+                 "cgroup v2; leave them out");
   if (c.idle) TRY(write_file(dir, "cpu.idle", std::to_string(*c.idle)));
   if (c.shares.value_or(0) != 0)
     TRY(write_file(dir, "cpu.weight", std::to_string(shares_to_weight(*c.shares))));
@@ -20,7 +21,8 @@ Status apply_cpu(const std::string& dir, const oci::Cpu& c) {
     auto st = write_file(dir, "cpu.max.burst", burst);
     if (code_is(st, ENOENT)) {
       // Burst arrived in Linux 5.14; without it there is nothing to set.
-      if (*c.burst != 0) return std::move(st).error().context("cpu.burst needs Linux 5.14 or later");
+      if (*c.burst != 0)
+        return std::move(st).error().context("cpu.burst needs Linux 5.14 or later");
       burst.clear();
     } else if (!st.ok() && !(code_is(st, EINVAL) && quota != 0)) {
       // Burst may not exceed the quota: retry after the new quota.

@@ -26,12 +26,18 @@ bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) 
   return i;
 }
 
-bpf_insn load_u32(uint8_t dst, int16_t off) { return insn(BPF_LDX | BPF_MEM | BPF_W, dst, 1, off, 0); }
+bpf_insn load_u32(uint8_t dst, int16_t off) {
+  return insn(BPF_LDX | BPF_MEM | BPF_W, dst, 1, off, 0);
+}
 bpf_insn alu32_imm(uint8_t op, uint8_t dst, int32_t imm) {
   return insn(BPF_ALU | op | BPF_K, dst, 0, 0, imm);
 }
-bpf_insn mov64_reg(uint8_t dst, uint8_t src) { return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0); }
-bpf_insn mov64_imm(uint8_t dst, int32_t imm) { return insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm); }
+bpf_insn mov64_reg(uint8_t dst, uint8_t src) {
+  return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
+}
+bpf_insn mov64_imm(uint8_t dst, int32_t imm) {
+  return insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
+}
 bpf_insn jump_imm(uint8_t op, uint8_t dst, int32_t imm) {
   return insn(BPF_JMP | op | BPF_K, dst, 0, 0, imm);  // offset patched later
 }
@@ -72,8 +78,10 @@ bool append_rule(std::vector<bpf_insn>& p, const oci::DeviceCgroup& r) {
         p.push_back(jump_imm(BPF_JEQ, kScratch, 0));
       }
     }
-    if (device_major(r) >= 0) p.push_back(jump_imm(BPF_JNE, kMajor, static_cast<int32_t>(device_major(r))));
-    if (device_minor(r) >= 0) p.push_back(jump_imm(BPF_JNE, kMinor, static_cast<int32_t>(device_minor(r))));
+    if (device_major(r) >= 0)
+      p.push_back(jump_imm(BPF_JNE, kMajor, static_cast<int32_t>(device_major(r))));
+    if (device_minor(r) >= 0)
+      p.push_back(jump_imm(BPF_JNE, kMinor, static_cast<int32_t>(device_minor(r))));
   }
   size_t tests_end = p.size();
   p.push_back(mov64_imm(0, r.allow ? 1 : 0));
@@ -101,7 +109,8 @@ Result<UniqueFd> load(const std::vector<bpf_insn>& program) {
   UniqueFd fd(static_cast<int>(bpf(BPF_PROG_LOAD, &attr)));
   if (!fd) {
     std::string text(log.data(), strnlen(log.data(), log.size()));
-    return Error::from_errno("load the device eBPF program" + (text.empty() ? "" : " (" + text + ")"));
+    return Error::from_errno("load the device eBPF program" +
+                             (text.empty() ? "" : " (" + text + ")"));
   }
   return fd;
 }
@@ -115,7 +124,8 @@ Result<std::vector<uint32_t>> attached(int cgroup_fd) {
   attr.query.attach_type = BPF_CGROUP_DEVICE;
   attr.query.prog_ids = reinterpret_cast<uintptr_t>(ids.data());
   attr.query.prog_cnt = static_cast<uint32_t>(ids.size());
-  if (bpf(BPF_PROG_QUERY, &attr) != 0) return Error::from_errno("list the attached device programs");
+  if (bpf(BPF_PROG_QUERY, &attr) != 0)
+    return Error::from_errno("list the attached device programs");
   ids.resize(attr.query.prog_cnt);
   return ids;
 }

@@ -23,7 +23,8 @@ struct Vm {
     uint64_t r[MAX_BPF_REG] = {};
     for (size_t pc = 0; pc < p.size(); ++pc) {
       const bpf_insn& i = p[pc];
-      uint64_t src = BPF_SRC(i.code) == BPF_X ? r[i.src_reg] : static_cast<uint64_t>(int64_t{i.imm});
+      uint64_t src =
+          BPF_SRC(i.code) == BPF_X ? r[i.src_reg] : static_cast<uint64_t>(int64_t{i.imm});
       switch (BPF_CLASS(i.code)) {
         case BPF_LDX: {
           if (BPF_MODE(i.code) != BPF_MEM || BPF_SIZE(i.code) != BPF_W || i.src_reg != 1 ||
@@ -36,10 +37,14 @@ struct Vm {
         }
         case BPF_ALU: {
           uint32_t a = static_cast<uint32_t>(r[i.dst_reg]), b = static_cast<uint32_t>(src);
-          if (BPF_OP(i.code) == BPF_AND) a &= b;
-          else if (BPF_OP(i.code) == BPF_RSH) a >>= b;
-          else if (BPF_OP(i.code) == BPF_MOV) a = b;
-          else return fail("bad alu32", pc);
+          if (BPF_OP(i.code) == BPF_AND)
+            a &= b;
+          else if (BPF_OP(i.code) == BPF_RSH)
+            a >>= b;
+          else if (BPF_OP(i.code) == BPF_MOV)
+            a = b;
+          else
+            return fail("bad alu32", pc);
           r[i.dst_reg] = a;
           break;
         }
@@ -50,14 +55,16 @@ struct Vm {
         case BPF_JMP: {
           if (BPF_OP(i.code) == BPF_EXIT) return static_cast<int>(r[0]);
           bool taken;
-          if (BPF_OP(i.code) == BPF_JNE) taken = r[i.dst_reg] != src;
-          else if (BPF_OP(i.code) == BPF_JEQ) taken = r[i.dst_reg] == src;
-          else return fail("bad jump", pc);
+          if (BPF_OP(i.code) == BPF_JNE)
+            taken = r[i.dst_reg] != src;
+          else if (BPF_OP(i.code) == BPF_JEQ)
+            taken = r[i.dst_reg] == src;
+          else
+            return fail("bad jump", pc);
           if (taken) pc += i.off;
           break;
         }
-        default:
-          return fail("bad class", pc);
+        default: return fail("bad class", pc);
       }
     }
     return fail("fell off the end", p.size());
@@ -99,7 +106,7 @@ oci::DeviceCgroup rule(bool allow, std::string type, std::optional<int64_t> majo
 TEST(DeviceProgram, DefaultContainerRules) {
   std::vector<oci::DeviceCgroup> rules = {
       rule(false, "", std::nullopt, std::nullopt, "rwm"), rule(true, "c", 1, 3, "rwm"),
-      rule(true, "c", 136, std::nullopt, "rwm"),         rule(true, "c", std::nullopt, std::nullopt, "m"),
+      rule(true, "c", 136, std::nullopt, "rwm"), rule(true, "c", std::nullopt, std::nullopt, "m"),
       rule(true, "b", 8, 0, "r")};
   auto p = device_program(rules);
   check_structure(p);
@@ -145,7 +152,8 @@ TEST(DeviceProgram, CatchAllEndsTheProgram) {
   EXPECT_EQ(vm.run(p, 'b', "m", 7, 7), 0) << vm.error;
 
   p = device_program({rule(false, "a", std::nullopt, std::nullopt, "rwm"),
-                      rule(true, "a", std::nullopt, std::nullopt, ""), rule(false, "c", 5, 1, "rwm")});
+                      rule(true, "a", std::nullopt, std::nullopt, ""),
+                      rule(false, "c", 5, 1, "rwm")});
   check_structure(p);
   EXPECT_EQ(vm.run(p, 'c', "r", 5, 1), 0) << vm.error;
   EXPECT_EQ(vm.run(p, 'c', "r", 9, 9), 1) << vm.error;

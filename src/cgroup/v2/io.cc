@@ -35,7 +35,8 @@ std::vector<Write> io_writes(const oci::BlockIo& b, bool bfq) {
   add(b.throttle_write_bps, "wbps");
   add(b.throttle_read_iops, "riops");
   add(b.throttle_write_iops, "wiops");
-  for (const auto& [dev, line] : lines) out.push_back({"io.max", device(dev.first, dev.second) + line});
+  for (const auto& [dev, line] : lines)
+    out.push_back({"io.max", device(dev.first, dev.second) + line});
   return out;
 }
 

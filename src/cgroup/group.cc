@@ -52,7 +52,9 @@ Status Group::create_dir(const Dir& d, std::vector<std::string>& made) {
     if (part.empty()) continue;
     // Controllers reach a v2 group only through every ancestor's
     // cgroup.subtree_control, from the root down.
-    if (d.version == 2)
+    // On a hybrid host the v2 tree belongs to the init system; leave its
+    // controllers alone (crun needs hugetlb free to move it to v1).
+    if (d.version == 2 && unified_only())
       TRY_CTX(v2::enable_controllers(cur), "enable controllers in \"" + cur + "\"");
     cur += "/" + part;
     if (::mkdir(cur.c_str(), 0755) == 0)

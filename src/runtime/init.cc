@@ -85,8 +85,9 @@ Status init_steps(InitContext& ctx, std::string& executable) {
     ::close(ctx.console_sock);
     ctx.console_sock = -1;
   }
-  if (ctx.new_mount_ns) TRY_CTX(finish_rootfs(spec), "finish rootfs");
+  // sysctl before read-only paths: /proc/sys is usually one of them.
   if (spec.linux) TRY(apply_sysctl(spec.linux->sysctl));
+  if (ctx.new_mount_ns) TRY_CTX(finish_rootfs(spec), "finish rootfs");
 
   TRY(apply_rlimits(p.rlimits));
   if (p.oom_score_adj) TRY(apply_oom_score_adj(*p.oom_score_adj));

@@ -11,7 +11,7 @@ namespace {
 
 // The default bundle config, as `runc spec` writes it.
 constexpr const char* kDefaultSpec = R"({
-  "ociVersion": "1.2.0",
+  "ociVersion": "1.0.2",
   "process": {
     "terminal": true,
     "user": {"uid": 0, "gid": 0},

@@ -11,7 +11,7 @@ std::string Error::message() const {
     if (!out.empty()) out += ": ";
     out += *it;
   }
-  if (code_ != 0) {
+  if (code_ != 0 && show_errno_) {
     if (!out.empty()) out += ": ";
     out += std::strerror(code_);
   }

@@ -20,6 +20,14 @@ class Error {
   Error() = default;
   Error(int code, std::string message) : code_(code) { chain_.push_back(std::move(message)); }
 
+  // An error whose text says it all: the errno text is not appended when
+  // printed, but code() still tells callers what happened.
+  static Error plain(int code, std::string message) {
+    Error e(code, std::move(message));
+    e.show_errno_ = false;
+    return e;
+  }
+
   // Makes an error from the current errno.
   static Error from_errno(std::string message) { return Error(errno, std::move(message)); }
 
@@ -42,6 +50,7 @@ class Error {
 
  private:
   int code_ = 0;
+  bool show_errno_ = true;
   std::vector<std::string> chain_;
 };
 

@@ -19,7 +19,7 @@ int cmd_kill(const Global& g, const Args& a, size_t start) {
   int sig = SIGTERM;
   if (p->positional.size() == 2) {
     auto s = runtime::parse_signal(p->positional[1]);
-    if (!s) return fail("kill", Error(EINVAL, "unknown signal \"" + p->positional[1] + "\""));
+    if (!s) return fail("kill", Error::plain(EINVAL, "unknown signal \"" + p->positional[1] + "\""));
     sig = *s;
   }
   runtime::StateStore store(g.root);

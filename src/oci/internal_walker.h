@@ -24,7 +24,7 @@ class Walker {
   bool is_null() const { return !node_ || json_is_null(node_); }
 
   Error fail(const std::string& what) const {
-    return Error(EINVAL, (path_.empty() ? std::string("config") : path_) + ": " + what);
+    return Error::plain(EINVAL, (path_.empty() ? std::string("config") : path_) + ": " + what);
   }
 
   // The member `key`, or a null walker when absent.

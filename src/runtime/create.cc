@@ -237,7 +237,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   pr.state.pid = undo.pid;
   while (true) {
     ASSIGN_OR_RETURN(SyncMsg m, parent_ch.recv());
-    if (m.type == SyncType::kError || m.type == SyncType::kExecFailed) return Error(m.value, m.text);
+    if (m.type == SyncType::kError || m.type == SyncType::kExecFailed) return Error::plain(m.value, m.text);
     if (m.type == SyncType::kRunHooks) {
       std::string hs = hook_state_json(pr.state, "created");
       TRY(run_hooks(s.hooks->prestart, "prestart", hs));

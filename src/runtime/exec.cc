@@ -145,7 +145,7 @@ Result<int> exec_container(const StateStore& store, const ExecOptions& opts) {
   auto msg = parent_ch.recv();
   if (msg.ok() && msg->type == SyncType::kError) {
     ::waitpid(child, nullptr, 0);
-    return Error(msg->value, msg->text);
+    return Error::plain(msg->value, msg->text);
   }
   if (!opts.pid_file.empty())
     TRY_CTX(fs::write_file_atomic(fs::absolute(opts.pid_file), std::to_string(child)), "write pid file");

@@ -133,7 +133,7 @@ Status start_container(const StateStore& store, const std::string& id) {
   ASSIGN_OR_RETURN(UniqueFd lock, store.lock(id));
   ASSIGN_OR_RETURN(StateView v, container_state(store, id));
   if (v.status != Status_::kCreated)
-    return Error(EINVAL, "cannot start a container that is " + std::string(status_name(v.status)) +
+    return Error::plain(EINVAL, "cannot start a container that is " + std::string(status_name(v.status)) +
                              " (only a created container can be started)");
   UniqueFd fifo(::open(store.fifo_path(id).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fifo) return Error::from_errno("open exec.fifo");
@@ -162,7 +162,7 @@ Status start_container(const StateStore& store, const std::string& id) {
 Status kill_container(const StateStore& store, const std::string& id, int sig, bool all) {
   ASSIGN_OR_RETURN(StateView v, container_state(store, id));
   if (all) return kill_all_in_cgroup(v.state, sig);
-  if (v.status == Status_::kStopped) return Error(ESRCH, "container \"" + id + "\" is not running");
+  if (v.status == Status_::kStopped) return Error::plain(ESRCH, "container \"" + id + "\" is not running");
   return signal_pid(v.state.pid, sig);
 }
 
@@ -188,7 +188,7 @@ Status delete_container(const StateStore& store, const std::string& id, bool for
     case Status_::kPaused:
     case Status_::kCreating:
       if (!force)
-        return Error(EBUSY, "cannot delete container \"" + id + "\" that is not stopped: " + status_name(v->status));
+        return Error::plain(EBUSY, "cannot delete container \"" + id + "\" that is not stopped: " + status_name(v->status));
       (void)kill_all_in_cgroup(v->state, SIGKILL);
       TRY(signal_pid(v->state.pid, SIGKILL));
       wait_exit(v->state.pid, 10000);
@@ -250,7 +250,7 @@ Result<int> run_container(const StateStore& store, const RunOptions& opts) {
   auto msg = pr.sync->recv();
   if (msg.ok() && (msg->type == SyncType::kError || msg->type == SyncType::kExecFailed)) {
     undo.run(store, opts.create.id);
-    return Error(msg->value, msg->text);
+    return Error::plain(msg->value, msg->text);
   }
   if (opts.detach) return 0;
 

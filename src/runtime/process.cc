@@ -98,7 +98,7 @@ Result<std::string> find_executable(const oci::Process& p) {
     int e = check(name);
     if (e == 0) return name;
     if (e == ENOENT)
-      return Error(ENOENT, "exec: \"" + name + "\": stat " + name + ": no such file or directory");
+      return Error::plain(ENOENT, "exec: \"" + name + "\": stat " + name + ": no such file or directory");
     return Error(e, "exec: \"" + name + "\"");
   }
   std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -111,8 +111,8 @@ Result<std::string> find_executable(const oci::Process& p) {
     if (e == 0) return cand;
     if (e == EACCES) denied = true;
   }
-  if (denied) return Error(EACCES, "exec: \"" + name + "\": permission denied");
-  return Error(ENOENT, "exec: \"" + name + "\": executable file not found in $PATH");
+  if (denied) return Error::plain(EACCES, "exec: \"" + name + "\": permission denied");
+  return Error::plain(ENOENT, "exec: \"" + name + "\": executable file not found in $PATH");
 }
 
 void close_fds_on_exec(int preserve_fds) {
@@ -198,8 +198,8 @@ Error finalize_and_exec(const ExecPlan& plan, const std::string& executable) {
   envp.push_back(nullptr);
   ::execve(executable.c_str(), argv.data(), envp.data());
   int e = errno;
-  if (e == ENOENT) return Error(e, "exec: \"" + p.args[0] + "\": executable file not found in $PATH");
-  if (e == EACCES) return Error(e, "exec: \"" + p.args[0] + "\": permission denied");
+  if (e == ENOENT) return Error::plain(e, "exec: \"" + p.args[0] + "\": executable file not found in $PATH");
+  if (e == EACCES) return Error::plain(e, "exec: \"" + p.args[0] + "\": permission denied");
   return Error(e, "exec \"" + executable + "\"");
 }
 

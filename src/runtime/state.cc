@@ -27,21 +27,21 @@ const char* status_name(Status_ s) {
 }
 
 Status StateStore::validate_id(const std::string& id) {
-  if (id.empty()) return Error(EINVAL, "container id must not be empty");
-  if (id.size() > 1024) return Error(EINVAL, "container id is longer than 1024 bytes");
+  if (id.empty()) return Error::plain(EINVAL, "container id must not be empty");
+  if (id.size() > 1024) return Error::plain(EINVAL, "container id is longer than 1024 bytes");
   auto ok = [](char c, bool first) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
     return !first && (c == '_' || c == '.' || c == '+' || c == '-');
   };
   for (size_t i = 0; i < id.size(); ++i)
-    if (!ok(id[i], i == 0)) return Error(EINVAL, "invalid container id \"" + id + "\" (allowed: [A-Za-z0-9][A-Za-z0-9_.+-]*)");
+    if (!ok(id[i], i == 0)) return Error::plain(EINVAL, "invalid container id \"" + id + "\" (allowed: [A-Za-z0-9][A-Za-z0-9_.+-]*)");
   return {};
 }
 
 Status StateStore::create_dir(const std::string& id) const {
   TRY(fs::mkdir_p(root_, 0711));
   if (::mkdir(dir(id).c_str(), 0711) != 0) {
-    if (errno == EEXIST) return Error(EEXIST, "container \"" + id + "\" already exists");
+    if (errno == EEXIST) return Error::plain(EEXIST, "container \"" + id + "\" already exists");
     return Error::from_errno("mkdir \"" + dir(id) + "\"");
   }
   return {};
@@ -71,7 +71,7 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
   std::string path = dir(id) + "/state.json";
   auto text = fs::read_file(path);
   if (!text.ok()) {
-    if (text.error().code() == ENOENT) return Error(ENOENT, "container \"" + id + "\" does not exist");
+    if (text.error().code() == ENOENT) return Error::plain(ENOENT, "container \"" + id + "\" does not exist");
     return std::move(text).error();
   }
   ASSIGN_OR_RETURN(json::Ptr j, json::parse(*text));
@@ -122,7 +122,7 @@ Result<std::vector<std::string>> StateStore::list() const {
 Result<UniqueFd> StateStore::lock(const std::string& id) const {
   UniqueFd fd(::open(dir(id).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) {
-    if (errno == ENOENT) return Error(ENOENT, "container \"" + id + "\" does not exist");
+    if (errno == ENOENT) return Error::plain(ENOENT, "container \"" + id + "\" does not exist");
     return Error::from_errno("open \"" + dir(id) + "\"");
   }
   if (::flock(fd.get(), LOCK_EX) != 0) return Error::from_errno("lock \"" + dir(id) + "\"");

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+
 namespace hutch::runtime {
 
 namespace {
@@ -36,16 +37,9 @@ Status SyncChannel::send(SyncType type, int32_t value, const std::string& text) 
 }
 
 Status SyncChannel::send_error(const Error& e) {
-  // The text is sent without the errno string; the receiver re-adds it.
-  Error copy = e;
-  int code = copy.code();
-  std::string msg = copy.message();
-  if (code != 0) {
-    std::string suffix = std::string(": ") + std::strerror(code);
-    if (msg.size() >= suffix.size() && msg.compare(msg.size() - suffix.size(), suffix.size(), suffix) == 0)
-      msg.resize(msg.size() - suffix.size());
-  }
-  return send(SyncType::kError, code, msg);
+  // The text goes complete (errno text included); the receiver keeps it
+  // as is and only uses the code for decisions such as exit statuses.
+  return send(SyncType::kError, e.code(), e.message());
 }
 
 Result<SyncMsg> SyncChannel::recv() {
@@ -68,7 +62,7 @@ Result<SyncMsg> SyncChannel::recv() {
 
 Status SyncChannel::expect(SyncType type) {
   ASSIGN_OR_RETURN(SyncMsg m, recv());
-  if (m.type == SyncType::kError || m.type == SyncType::kExecFailed) return Error(m.value, m.text);
+  if (m.type == SyncType::kError || m.type == SyncType::kExecFailed) return Error::plain(m.value, m.text);
   if (m.type != type) return Error(EPROTO, "sync: unexpected message " + std::to_string(static_cast<uint32_t>(m.type)));
   return {};
 }

@@ -186,14 +186,6 @@ class CtrCase(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.stdout.split(), ["1", "0"])
 
-    def test_stdin_pipe(self):
-        cid = ht.unique_id("stdin")
-        r = subprocess.run(CTRD.argv(*self.run_args("--rm", IMAGE, cid, "sh", "-c", "tr a-z A-Z")),
-                           input="hello\n", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=60)
-        self.assertEqual(r.returncode, 0, r)
-        self.assertEqual(r.stdout, "HELLO\n")
-
     def test_interactive_tty(self):
         cid = ht.unique_id("tty")
         code, out = run_in_pty(CTRD.argv(*self.run_args("-t", "--rm", IMAGE, cid, "sh")),

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "base/log.h"
 #include "cli_rt/args.h"
+#include "cli_rt/cloned_binary.h"
 #include "cli_rt/commands.h"
 
 #ifndef HUTCH_VERSION
@@ -67,7 +69,7 @@ void usage() {
 }  // namespace
 }  // namespace hutch::cli_rt
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv, char** envp) {
   using namespace hutch::cli_rt;
   Args args(argv, argv + argc);
   auto parsed = parse_args(args, 1, kGlobal);
@@ -110,8 +112,17 @@ int main(int argc, char** argv) {
     usage();
     return 0;
   }
+  // Commands that leave processes in a container run from a sealed copy.
+  if (name == "create" || name == "run" || name == "exec") ensure_cloned_binary(argv, envp);
   for (const auto& c : kCommands)
     if (name == c.name) return c.fn(g, args, cmd_at + 1);
   std::fprintf(stderr, "hutchrt: no such command \"%s\" (see hutchrt --help)\n", name.c_str());
   return 1;
 }
+
+// libstdc++'s default terminate handler demangles the exception type name
+// and drags the whole C++ demangler (~30 KiB) into a static link. hutchrt
+// uses no exceptions; a plain abort is all it needs.
+namespace __gnu_cxx {
+void __verbose_terminate_handler() { std::abort(); }
+}  // namespace __gnu_cxx

@@ -13,8 +13,6 @@ namespace only where ctr's defaults say so: ctr creates a new netns).
 """
 
 import os
-import pty
-import select
 import shutil
 import signal
 import subprocess
@@ -99,10 +97,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
                 self.proc.wait()
         self.log.close()
         for d in ht.marked_cgroup_dirs(self.namespace):
-            try:
-                os.rmdir(d)
-            except OSError as e:
-                errors.append("cgroup %s: %s" % (d, e))
+            errors += ["cgroup " + e for e in ht.remove_cgroup_tree(d)]
         # Shims exit when their last task is deleted; give them a moment.
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and self._shims():
@@ -124,43 +119,6 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
 
 
 CTRD = None
-
-
-def run_in_pty(argv, script, timeout=30):
-    """Runs argv on a new pty; writes each (wait_for, send) step after
-    wait_for appears; returns (exit code, everything read)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execvp(argv[0], argv)
-        finally:
-            os._exit(127)
-    out = b""
-    deadline = time.monotonic() + timeout
-    steps = list(script)
-    try:
-        while time.monotonic() < deadline:
-            while steps and steps[0][0].encode() in out:
-                os.write(fd, steps.pop(0)[1].encode())
-            r, _, _ = select.select([fd], [], [], 0.2)
-            if r:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            else:
-                got, status = os.waitpid(pid, os.WNOHANG)
-                if got == pid:
-                    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
-        else:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 class CtrCase(unittest.TestCase):
@@ -188,7 +146,7 @@ class CtrCase(unittest.TestCase):
 
     def test_interactive_tty(self):
         cid = ht.unique_id("tty")
-        code, out = run_in_pty(CTRD.argv(*self.run_args("-t", "--rm", IMAGE, cid, "sh")),
+        code, out = ht.run_in_pty(CTRD.argv(*self.run_args("-t", "--rm", IMAGE, cid, "sh")),
                                [("#", "tty; echo val-$((6*7))\n"), ("val-42", "exit 5\n")])
         self.assertIn("/dev/pts/", out)
         self.assertIn("val-42", out)
@@ -204,7 +162,7 @@ class CtrCase(unittest.TestCase):
         r = CTRD.ctr("task", "exec", "--exec-id", "e1", cid, "sh", "-c", "echo in-exec; exit 4")
         self.assertEqual(r.returncode, 4, r)
         self.assertEqual(r.stdout, "in-exec\n")
-        code, out = run_in_pty(CTRD.argv("task", "exec", "-t", "--exec-id", "e2", cid, "sh"),
+        code, out = ht.run_in_pty(CTRD.argv("task", "exec", "-t", "--exec-id", "e2", cid, "sh"),
                                [("#", "tty; exit 6\n")])
         self.assertIn("/dev/pts/", out)
         self.assertEqual(code, 6, out)

@@ -216,7 +216,11 @@ def probe_path():
         if cand and os.access(cand, os.X_OK):
             _probe_cache = cand
             return cand
-    out = os.path.join(tempfile.gettempdir(), "%s-probe-%d" % (MARKER, os.getpid()))
+    import atexit
+    tmp = TempDir("probe")
+    atexit.register(tmp.close)
+    out = tmp.join("probe")
+    log("building the probe into %s (set PROBE or build the hutch_probe target)" % out)
     subprocess.run(["gcc", "-static", "-O2", "-o", out, os.path.join(REPO, "tests/probe/probe.c")],
                    check=True)
     _probe_cache = out
@@ -423,6 +427,57 @@ def marked_cgroup_dirs(name):
                 if name in d:
                     found.append(os.path.join(dirpath, d))
     return found
+
+
+def remove_cgroup_tree(path):
+    """rmdir a cgroup and its children, deepest first; returns errors."""
+    errors = []
+    for dirpath, dirnames, _ in os.walk(path, topdown=False):
+        try:
+            os.rmdir(dirpath)
+        except OSError as e:
+            errors.append("%s: %s" % (dirpath, e))
+    return errors
+
+
+def run_in_pty(argv, script, timeout=30):
+    """Runs argv on a new pty as its controlling terminal; each (wait_for,
+    send) step writes send once wait_for has appeared in the output.
+    Returns (exit code, everything read)."""
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execvp(argv[0], argv)
+        finally:
+            os._exit(127)
+    out = b""
+    deadline = time.monotonic() + timeout
+    steps = list(script)
+    try:
+        while time.monotonic() < deadline:
+            while steps and steps[0][0].encode() in out:
+                os.write(fd, steps.pop(0)[1].encode())
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the child closed the pty
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            else:
+                got, status = os.waitpid(pid, os.WNOHANG)
+                if got == pid:
+                    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+        else:
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 # --- pty and console socket -------------------------------------------------------

@@ -53,8 +53,7 @@ class NamespaceSwitch {
     if (!spec.linux) return {};
     for (const auto& ns : spec.linux->namespaces) {
       if (ns.path.empty() || ns.type == oci::NamespaceType::kMount) continue;
-      if (ns.type == oci::NamespaceType::kUser)
-        return Error(ENOTSUP, "linux.namespaces: joining a user namespace by path is not supported yet");
+      if (ns.type == oci::NamespaceType::kUser) continue;  // joined by the child
       int flag = oci::namespace_clone_flag(ns.type);
       std::string own = std::string("/proc/self/ns/") + oci::namespace_proc_name(ns.type);
       if (ns.type == oci::NamespaceType::kPid) own = "/proc/self/ns/pid_for_children";
@@ -97,6 +96,32 @@ std::string now_rfc3339() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return format_rfc3339(ts);
+}
+
+// Runs in the intermediate child: joins the user namespace at `path`,
+// unshares the new namespaces (owned by it now), and forks the container
+// init as a sibling (CLONE_PARENT), whose pid goes to the runtime. Returns
+// only in the init; the intermediate child exits here.
+void spawn_in_user_ns(const std::string& path, uint64_t flags, SyncChannel& ch) {
+  auto fail = [&](Error e) {
+    (void)ch.send_error(e);
+    ::_exit(1);
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(Error::from_errno("user namespace path \"" + path + "\""));
+  if (::setns(fd, CLONE_NEWUSER) != 0) fail(Error::from_errno("join user namespace \"" + path + "\""));
+  ::close(fd);
+  if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)
+    fail(Error::from_errno("become root in user namespace \"" + path + "\""));
+  int unshare_flags = static_cast<int>(flags & ~static_cast<uint64_t>(CLONE_NEWUSER));
+  if (unshare_flags != 0 && ::unshare(unshare_flags) != 0) fail(Error::from_errno("unshare namespaces"));
+  struct clone_args args = {};
+  args.flags = CLONE_PARENT;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) fail(Error::from_errno("clone container init"));
+  if (pid == 0) return;
+  (void)ch.send(SyncType::kPid, static_cast<int32_t>(pid));
+  ::_exit(0);
 }
 
 }  // namespace
@@ -171,6 +196,17 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   UniqueFd fifo;
   if (!start_now) {
     if (::mkfifo(store.fifo_path(id).c_str(), 0600) != 0) return Error::from_errno("mkfifo exec.fifo");
+    // The init opens it as the container's root, which a user namespace
+    // maps to another host uid: give that uid the fifo.
+    if (s.has_new_namespace(oci::NamespaceType::kUser)) {
+      uid_t uid = 0;
+      gid_t gid = 0;
+      for (const auto& m : s.linux->uid_mappings)
+        if (m.container_id == 0) uid = m.host_id;
+      for (const auto& m : s.linux->gid_mappings)
+        if (m.container_id == 0) gid = m.host_id;
+      if (::chown(store.fifo_path(id).c_str(), uid, gid) != 0) return Error::from_errno("chown exec.fifo");
+    }
     fifo.reset(::open(store.fifo_path(id).c_str(), O_PATH | O_CLOEXEC));
     if (!fifo) return Error::from_errno("open exec.fifo");
   }
@@ -213,19 +249,36 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
                  oci::NamespaceType::kMount, oci::NamespaceType::kIpc, oci::NamespaceType::kUts})
     if (s.has_new_namespace(t)) flags |= static_cast<uint64_t>(oci::namespace_clone_flag(t));
 
+  const oci::Namespace* user = s.find_namespace(oci::NamespaceType::kUser);
+  bool join_user = user && !user->path.empty();
+  ctx.joined_user_ns = join_user;
   NamespaceSwitch nss;
   TRY(nss.enter(s));
   struct clone_args args = {};
-  args.flags = flags;
+  // Joining a user namespace by path: namespaces made afterwards must
+  // belong to it, so an intermediate child joins it, unshares, and forks
+  // the init (see spawn_in_user_ns).
+  args.flags = join_user ? 0 : flags;
   args.exit_signal = SIGCHLD;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0) return Error::from_errno("clone container init");
   if (pid == 0) {
     parent_ch.close();
+    if (join_user) spawn_in_user_ns(user->path, flags, child_ch);
     container_init(ctx);
   }
   nss.restore();
   undo.pid = static_cast<pid_t>(pid);
+  if (join_user) {
+    // The intermediate child reports the init's pid, then exits.
+    auto m = parent_ch.recv();
+    int status = 0;
+    ::waitpid(undo.pid, &status, 0);
+    undo.pid = 0;
+    if (!m.ok()) return std::move(m).error();
+    if (m->type == SyncType::kError) return Error::plain(m->value, m->text);
+    undo.pid = m->value;
+  }
   child_ch.close();
   console.reset();
   listener.reset();

@@ -56,7 +56,7 @@ Status init_steps(InitContext& ctx, std::string& executable) {
 
   RootfsConfig rc;
   rc.rootfs = ctx.rootfs;
-  rc.in_user_ns = ctx.new_user_ns;
+  rc.in_user_ns = ctx.new_user_ns || ctx.joined_user_ns;
   rc.new_cgroup_ns = ctx.new_cgroup_ns;
   rc.no_pivot = ctx.no_pivot;
   rc.cgroup_paths = ctx.cgroup_paths;

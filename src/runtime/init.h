@@ -28,6 +28,7 @@ struct InitContext {
   int preserve_fds = 0;
   bool no_pivot = false;
   bool new_user_ns = false;
+  bool joined_user_ns = false;  // user namespace given by path
   bool new_mount_ns = true;
   bool new_cgroup_ns = false;
   bool no_new_keyring = false;

@@ -6,11 +6,59 @@
 
 namespace hutch::json {
 
+namespace {
+
+// jansson keeps integers as int64; the OCI spec has uint64 fields whose
+// values go above that (RLIM_INFINITY = 2^64-1 in rlimits). Such number
+// tokens become strings "#u64:DIGITS", which Walker::uint64 accepts.
+std::string quote_big_integers(std::string_view text, bool* changed) {
+  std::string out;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) out += text[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c >= '0' && c <= '9' && (i == 0 || text[i - 1] != '-')) {
+      size_t j = i;
+      while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+      bool plain = j >= text.size() || (text[j] != '.' && text[j] != 'e' && text[j] != 'E');
+      std::string_view digits = text.substr(i, j - i);
+      if (plain && (digits.size() > 19 || (digits.size() == 19 && digits > "9223372036854775807")) &&
+          (digits.size() < 20 || (digits.size() == 20 && digits <= "18446744073709551615"))) {
+        out += "\"#u64:";
+        out += digits;
+        out += '"';
+        *changed = true;
+        i = j - 1;
+        continue;
+      }
+      out += digits;
+      i = j - 1;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<Ptr> parse(std::string_view text) {
   json_error_t err;
+  bool changed = false;
+  std::string quoted;
+  if (text.size() >= 19) {
+    quoted = quote_big_integers(text, &changed);
+    if (changed) text = quoted;
+  }
   json_t* j = json_loadb(text.data(), text.size(), JSON_REJECT_DUPLICATES, &err);
   if (!j) {
-    return Error(EINVAL, "invalid JSON at line " + std::to_string(err.line) + " column " +
+    return Error::plain(EINVAL, "invalid JSON at line " + std::to_string(err.line) + " column " +
                              std::to_string(err.column) + ": " + err.text);
   }
   return Ptr(j);

@@ -38,16 +38,16 @@ Result<Parsed> parse_args(const std::vector<std::string>& argv, size_t start, co
     const OptSpec* spec = nullptr;
     for (const auto& s : specs)
       if (s.name == body || (!s.alias.empty() && s.alias == body)) spec = &s;
-    if (!spec) return Error(EINVAL, "flag provided but not defined: -" + body);
+    if (!spec) return Error::plain(EINVAL, "flag provided but not defined: -" + body);
     if (spec->takes_value) {
       if (!has_value) {
-        if (i + 1 >= argv.size()) return Error(EINVAL, "flag needs an argument: -" + body);
+        if (i + 1 >= argv.size()) return Error::plain(EINVAL, "flag needs an argument: -" + body);
         value = argv[++i];
       }
       p.values[spec->name].push_back(value);
     } else {
       if (has_value && value != "true" && value != "false")
-        return Error(EINVAL, "invalid boolean value \"" + value + "\" for -" + body);
+        return Error::plain(EINVAL, "invalid boolean value \"" + value + "\" for -" + body);
       if (!has_value || value == "true") p.values[spec->name].push_back("true");
     }
   }

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "base/strings.h"
+
 namespace hutch::oci::internal {
 
 Status Walker::expect_object() const {
@@ -30,17 +32,18 @@ Result<int64_t> Walker::int64() const {
 }
 
 Result<uint64_t> Walker::uint64() const {
-  // jansson keeps integers as json_int_t (long long); values above
-  // INT64_MAX arrive as reals, which we accept when they are integral.
+  // jansson keeps integers as json_int_t (int64); json::parse turns larger
+  // ones into "#u64:DIGITS" strings (see base/json.cc).
   if (json_is_integer(node_)) {
     json_int_t v = json_integer_value(node_);
     if (v < 0) return fail("expected a non-negative integer, got " + std::to_string(v));
     return static_cast<uint64_t>(v);
   }
-  if (json_is_real(node_)) {
-    double d = json_real_value(node_);
-    if (d >= 0 && d <= 18446744073709551615.0 && d == static_cast<double>(static_cast<uint64_t>(d)))
-      return static_cast<uint64_t>(d);
+  if (json_is_string(node_)) {
+    std::string_view s(json_string_value(node_), json_string_length(node_));
+    if (s.substr(0, 5) == "#u64:") {
+      if (auto v = parse_uint(s.substr(5))) return *v;
+    }
   }
   return fail("expected a non-negative integer");
 }

@@ -409,6 +409,10 @@ Result<Spec> parse_spec(std::string_view text) {
   if (!w.member("windows").is_null() || !w.member("solaris").is_null() || !w.member("vm").is_null())
     return w.fail("only the Linux part of the runtime-spec is supported (found windows, solaris or vm)");
   // Cross-field rules of the spec.
+  if (!s.hostname.empty() && !s.find_namespace(NamespaceType::kUts))
+    return w.member("hostname").fail("setting the hostname needs a uts namespace");
+  if (!s.domainname.empty() && !s.find_namespace(NamespaceType::kUts))
+    return w.member("domainname").fail("setting the domainname needs a uts namespace");
   if (s.linux) {
     bool new_user = s.has_new_namespace(NamespaceType::kUser);
     if (!s.find_namespace(NamespaceType::kUser) && (!s.linux->uid_mappings.empty() || !s.linux->gid_mappings.empty()))

@@ -15,6 +15,8 @@ namespace hutch::runtime {
 namespace {
 
 Status run_one(const oci::Hook& h, const std::string& where, const std::string& state) {
+  if (::access(h.path.c_str(), X_OK) != 0)
+    return Error::from_errno(where + " \"" + h.path + "\" could not be executed");
   int in[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return Error::from_errno(where + ": pipe");
   UniqueFd rd(in[0]), wr(in[1]);
@@ -35,38 +37,57 @@ Status run_one(const oci::Hook& h, const std::string& where, const std::string& 
     ::_exit(127);
   }
   rd.reset();
-  // The hook may not read stdin at all; ignore EPIPE.
+  // The hook may never read stdin: write without blocking, against the
+  // same deadline as the hook itself (a large state must not defeat the
+  // timeout), and ignore EPIPE.
   signal(SIGPIPE, SIG_IGN);
-  ssize_t n = ::write(wr.get(), state.data(), state.size());
-  (void)n;
-  wr.reset();
-
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  UniqueFd pfd(pidfd);
-  int timeout_ms = h.timeout ? *h.timeout * 1000 : -1;
-  if (pfd) {
-    struct pollfd p = {pfd.get(), POLLIN, 0};
-    int r;
-    do {
-      r = ::poll(&p, 1, timeout_ms);
-    } while (r < 0 && errno == EINTR);
+  ::fcntl(wr.get(), F_SETFL, O_NONBLOCK);
+  UniqueFd pfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  auto remaining_ms = [&]() -> int {
+    if (!h.timeout) return -1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    long left = *h.timeout * 1000L - elapsed;
+    return left > 0 ? static_cast<int>(left) : 0;
+  };
+  size_t off = 0;
+  bool exited = false;
+  while (true) {
+    struct pollfd p[2] = {{pfd.get(), POLLIN, 0}, {wr.get(), POLLOUT, 0}};
+    int n = wr ? 2 : 1;
+    int r = ::poll(p, static_cast<nfds_t>(n), remaining_ms());
+    if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
-      return Error(ETIMEDOUT, where + " \"" + h.path + "\" timed out after " + std::to_string(*h.timeout) + "s");
+      return Error::plain(ETIMEDOUT, where + " \"" + h.path + "\" timed out after " + std::to_string(*h.timeout) + "s");
+    }
+    if (r < 0 || !pfd) break;  // no pidfd: fall back to a plain wait
+    if (p[0].revents & POLLIN) {
+      exited = true;
+      break;
+    }
+    if (n == 2 && p[1].revents) {
+      ssize_t w = ::write(wr.get(), state.data() + off, state.size() - off);
+      if (w > 0) off += static_cast<size_t>(w);
+      if (w < 0 && errno != EAGAIN) wr.reset();
+      if (off >= state.size()) wr.reset();
     }
   }
+  (void)exited;
+  wr.reset();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return Error::from_errno(where + ": wait");
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    return Error(ENOENT, where + " \"" + h.path + "\" could not be executed");
   if (WIFEXITED(status))
-    return Error(0, where + " \"" + h.path + "\" exited with status " + std::to_string(WEXITSTATUS(status)));
-  return Error(0, where + " \"" + h.path + "\" killed by signal " + std::to_string(WTERMSIG(status)));
+    return Error::plain(0, where + " \"" + h.path + "\" exited with status " + std::to_string(WEXITSTATUS(status)));
+  return Error::plain(0, where + " \"" + h.path + "\" killed by signal " + std::to_string(WTERMSIG(status)));
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ std::optional<int> parse_signal(const std::string& s) {
     std::string rest = name.substr(5);
     int64_t off = 0;
     if (!rest.empty()) {
-      auto v = parse_int(rest);
+      auto v = parse_int(rest[0] == '+' ? std::string_view(rest).substr(1) : std::string_view(rest));  // from_chars refuses "+3"
       if (!v) return std::nullopt;
       off = *v;
     }

@@ -111,7 +111,7 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
       m.idmap = true;
       continue;
     }
-    if (o.empty()) return Error(EINVAL, path + ".options[" + std::to_string(i) + "]: empty option");
+    if (o.empty()) return Error::plain(EINVAL, path + ".options[" + std::to_string(i) + "]: empty option");
     if (!m.data.empty()) m.data += ',';
     m.data += o;
   }

@@ -23,6 +23,23 @@ int openat2_in_root(int root, const std::string& rel, int flags, mode_t mode = 0
   return fd;
 }
 
+// Lexically cleaned and relative to the root: "/a/../b" -> "b". Safe
+// because every lookup is re-resolved inside the root anyway.
+std::string cleaned(const std::string& path) {
+  std::vector<std::string> parts;
+  for (auto& p : split(path, '/')) {
+    if (p.empty() || p == ".") continue;
+    if (p == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(p);
+  }
+  std::string r = join(parts, "/");
+  return r.empty() ? "." : r;
+}
+
+// Relative to the root, as given: the kernel resolves ".." after symlinks.
 std::string relative(const std::string& path) {
   size_t i = 0;
   while (i < path.size() && path[i] == '/') ++i;
@@ -51,7 +68,7 @@ Result<UniqueFd> open_in_root(int root_fd, const std::string& path, CreateKind k
   // again inside the root, so a symlink planted between steps cannot point
   // outside it.
   std::vector<std::string> parts;
-  for (auto& p : split(rel, '/'))
+  for (auto& p : split(cleaned(path), '/'))
     if (!p.empty() && p != ".") parts.push_back(p);
   std::string prefix;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -60,7 +77,6 @@ Result<UniqueFd> open_in_root(int root_fd, const std::string& path, CreateKind k
                                 : openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY));
     if (!dir) return Error::from_errno("open \"/" + prefix + "\" in the container");
     const std::string& name = parts[i];
-    if (name == "..") return Error(EINVAL, "path \"" + path + "\" has \"..\" after a missing component");
     if (!last || kind == CreateKind::kDirectory) {
       if (::mkdirat(dir.get(), name.c_str(), last ? mode : 0755) != 0 && errno != EEXIST)
         return Error::from_errno("mkdir \"/" + (prefix.empty() ? name : prefix + "/" + name) + "\" in the container");
@@ -72,7 +88,7 @@ Result<UniqueFd> open_in_root(int root_fd, const std::string& path, CreateKind k
     }
     prefix = prefix.empty() ? name : prefix + "/" + name;
   }
-  fd = openat2_in_root(root_fd, rel, O_PATH);
+  fd = openat2_in_root(root_fd, prefix.empty() ? "." : prefix, O_PATH);
   if (fd < 0) return Error::from_errno("open \"" + path + "\" in the container");
   return UniqueFd(fd);
 }

@@ -9,6 +9,7 @@
 
 #include <linux/keyctl.h>
 
+#include "base/fs.h"
 #include "base/strings.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
@@ -93,6 +94,18 @@ Status init_steps(InitContext& ctx, std::string& executable) {
   if (p.oom_score_adj) TRY(apply_oom_score_adj(*p.oom_score_adj));
   if (p.io_priority) TRY(apply_io_priority(*p.io_priority));
   if (p.scheduler) TRY(apply_scheduler(*p.scheduler));
+  // Refuse at create time a cwd outside the root, e.g. a leaked fd's
+  // /proc/self/fd/N (CVE-2024-21626); finalize checks again after the
+  // user switch.
+  // A missing cwd is created, as runc does (images rely on it for WORKDIR).
+  if (::chdir(p.cwd.c_str()) != 0 && errno == ENOENT && !starts_with(p.cwd, "/proc/")) {
+    auto made = fs::mkdir_p(p.cwd, 0755);
+    (void)made;
+  }
+  if (::chdir(p.cwd.c_str()) != 0) return Error::from_errno("process.cwd \"" + p.cwd + "\"");
+  char cwd_buf[4096];
+  if (!::getcwd(cwd_buf, sizeof cwd_buf) || cwd_buf[0] != '/')
+    return Error::plain(EPERM, "process.cwd \"" + p.cwd + "\" is outside the container root");
   ASSIGN_OR_RETURN(executable, find_executable(p));
   return {};
 }

@@ -6,6 +6,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <deque>
+#include <vector>
+
 #include "base/strings.h"
 
 namespace hutch::runtime {
@@ -21,22 +24,6 @@ int openat2_in_root(int root, const std::string& rel, int flags, mode_t mode = 0
     fd = static_cast<int>(::syscall(SYS_openat2, root, rel.c_str(), &how, sizeof how));
   } while (fd < 0 && errno == EAGAIN);
   return fd;
-}
-
-// Lexically cleaned and relative to the root: "/a/../b" -> "b". Safe
-// because every lookup is re-resolved inside the root anyway.
-std::string cleaned(const std::string& path) {
-  std::vector<std::string> parts;
-  for (auto& p : split(path, '/')) {
-    if (p.empty() || p == ".") continue;
-    if (p == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.push_back(p);
-  }
-  std::string r = join(parts, "/");
-  return r.empty() ? "." : r;
 }
 
 // Relative to the root, as given: the kernel resolves ".." after symlinks.
@@ -64,33 +51,69 @@ Result<UniqueFd> open_in_root(int root_fd, const std::string& path, CreateKind k
   if (errno != ENOENT || kind == CreateKind::kNone)
     return Error::from_errno("open \"" + path + "\" in the container");
 
-  // Walk down, creating what is missing. Each step resolves the prefix
-  // again inside the root, so a symlink planted between steps cannot point
-  // outside it.
-  std::vector<std::string> parts;
-  for (auto& p : split(cleaned(path), '/'))
-    if (!p.empty() && p != ".") parts.push_back(p);
-  std::string prefix;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    bool last = i + 1 == parts.size();
-    UniqueFd dir(prefix.empty() ? ::fcntl(root_fd, F_DUPFD_CLOEXEC, 3)
-                                : openat2_in_root(root_fd, prefix, O_PATH | O_DIRECTORY));
-    if (!dir) return Error::from_errno("open \"/" + prefix + "\" in the container");
-    const std::string& name = parts[i];
-    if (!last || kind == CreateKind::kDirectory) {
-      if (::mkdirat(dir.get(), name.c_str(), last ? mode : 0755) != 0 && errno != EEXIST)
-        return Error::from_errno("mkdir \"/" + (prefix.empty() ? name : prefix + "/" + name) + "\" in the container");
-    } else {
-      int f = ::openat(dir.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode & 0666);
-      if (f < 0 && errno != EEXIST && errno != ELOOP)
-        return Error::from_errno("create \"" + path + "\" in the container");
-      if (f >= 0) ::close(f);
+  // Walk down one component at a time with O_NOFOLLOW, creating what is
+  // missing. Symlinks are read and followed by us, relative to the root
+  // (an absolute target restarts at the root, ".." stops at it), so a link
+  // pointing out of the rootfs resolves inside it, as RESOLVE_IN_ROOT does.
+  std::deque<std::string> todo;
+  for (auto& p : split(path, '/'))
+    if (!p.empty() && p != ".") todo.push_back(p);
+  std::vector<std::string> stack;
+  UniqueFd cur(::fcntl(root_fd, F_DUPFD_CLOEXEC, 3));
+  if (!cur) return Error::from_errno("dup root fd");
+  int links = 0;
+  auto reopen = [&]() -> Status {
+    std::string joined = join(stack, "/");
+    int f = openat2_in_root(root_fd, joined.empty() ? "." : joined, O_PATH | O_DIRECTORY);
+    if (f < 0) return Error::from_errno("open \"/" + joined + "\" in the container");
+    cur.reset(f);
+    return {};
+  };
+  while (!todo.empty()) {
+    std::string name = todo.front();
+    todo.pop_front();
+    if (name == "..") {
+      if (!stack.empty()) stack.pop_back();
+      TRY(reopen());
+      continue;
     }
-    prefix = prefix.empty() ? name : prefix + "/" + name;
+    bool last = todo.empty();
+    std::string shown = "/" + join(stack, "/") + (stack.empty() ? "" : "/") + name;
+    struct stat st;
+    if (::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) return Error::from_errno("stat \"" + shown + "\" in the container");
+      if (!last || kind == CreateKind::kDirectory) {
+        if (::mkdirat(cur.get(), name.c_str(), last ? mode : 0755) != 0 && errno != EEXIST)
+          return Error::from_errno("mkdir \"" + shown + "\" in the container");
+      } else {
+        int f = ::openat(cur.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode & 0666);
+        if (f < 0 && errno != EEXIST) return Error::from_errno("create \"" + shown + "\" in the container");
+        if (f >= 0) ::close(f);
+      }
+      todo.push_front(name);  // look again: now it exists
+      continue;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (++links > 40) return Error(ELOOP, "too many symlinks in \"" + path + "\"");
+      char target[4096];
+      ssize_t n = ::readlinkat(cur.get(), name.c_str(), target, sizeof target - 1);
+      if (n < 0) return Error::from_errno("readlink \"" + shown + "\" in the container");
+      target[n] = 0;
+      auto parts = split(target, '/');
+      for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        if (!it->empty() && *it != ".") todo.push_front(*it);
+      if (target[0] == '/') {
+        stack.clear();
+        TRY(reopen());
+      }
+      continue;
+    }
+    int f = ::openat(cur.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC | (last ? 0 : O_DIRECTORY));
+    if (f < 0) return Error::from_errno("open \"" + shown + "\" in the container");
+    cur.reset(f);
+    stack.push_back(name);
   }
-  fd = openat2_in_root(root_fd, prefix.empty() ? "." : prefix, O_PATH);
-  if (fd < 0) return Error::from_errno("open \"" + path + "\" in the container");
-  return UniqueFd(fd);
+  return cur;
 }
 
 }  // namespace hutch::runtime

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -85,6 +87,58 @@ Status mount_cgroup(const MountContext& ctx, const oci::Mount& m, const MountOpt
   return {};
 }
 
+// Copies the entries of directory `from` (an O_PATH fd) into `to`,
+// keeping modes, owners, symlinks and device nodes (crun's tmpcopyup).
+Status copy_tree(int from_path_fd, int to, const std::string& shown) {
+  UniqueFd from(::openat(from_path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!from) return Error::from_errno("open \"" + shown + "\" below the mount");
+  DIR* d = ::fdopendir(::fcntl(from.get(), F_DUPFD_CLOEXEC, 3));
+  if (!d) return Error::from_errno("read \"" + shown + "\"");
+  Status result;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (::fstatat(from.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    std::string sub = shown + "/" + name;
+    if (S_ISDIR(st.st_mode)) {
+      if (::mkdirat(to, name.c_str(), st.st_mode & 07777) != 0 && errno != EEXIST) {
+        result = Error::from_errno("mkdir \"" + sub + "\"");
+        break;
+      }
+      UniqueFd src(::openat(from.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd dst(::openat(to, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!src || !dst) {
+        result = Error::from_errno("open \"" + sub + "\"");
+        break;
+      }
+      result = copy_tree(src.get(), dst.get(), sub);
+      if (!result.ok()) break;
+    } else if (S_ISLNK(st.st_mode)) {
+      char link[4096];
+      ssize_t n = ::readlinkat(from.get(), name.c_str(), link, sizeof link - 1);
+      if (n < 0) continue;
+      link[n] = 0;
+      ::symlinkat(link, to, name.c_str());
+    } else if (S_ISREG(st.st_mode)) {
+      UniqueFd src(::openat(from.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      UniqueFd dst(::openat(to, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777));
+      if (!src || !dst) {
+        result = Error::from_errno("copy \"" + sub + "\"");
+        break;
+      }
+      off_t off = 0;
+      while (off < st.st_size && ::sendfile(dst.get(), src.get(), &off, static_cast<size_t>(st.st_size - off)) > 0) {
+      }
+    } else {
+      ::mknodat(to, name.c_str(), st.st_mode, st.st_rdev);
+    }
+    ::fchownat(to, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+  }
+  ::closedir(d);
+  return result;
+}
+
 }  // namespace
 
 Status do_mount(const MountContext& ctx, const oci::Mount& m, size_t i) {
@@ -131,8 +185,12 @@ Status do_mount(const MountContext& ctx, const oci::Mount& m, size_t i) {
       auto st = sys_mount(m.source, tpath, type.c_str(), flags, data, m.destination);
       if (!st.ok()) return std::move(st).error().context(where + " (type \"" + type + "\")");
     }
-    if (o.tmpcopyup && type == "tmpfs")
-      return Error(ENOTSUP, where + ": tmpcopyup is not supported yet");
+    if (o.tmpcopyup) {
+      if (type != "tmpfs") return Error::plain(EINVAL, where + ": tmpcopyup needs a tmpfs mount");
+      // `target` still names the directory under the new tmpfs.
+      ASSIGN_OR_RETURN(UniqueFd top, open_in_root_flags(ctx.root_fd, m.destination, O_RDONLY | O_DIRECTORY));
+      TRY_CTX(copy_tree(target.get(), top.get(), m.destination), where + ": tmpcopyup");
+    }
   }
   if (o.propagation) {
     ASSIGN_OR_RETURN(UniqueFd top, open_in_root(ctx.root_fd, m.destination, CreateKind::kNone));

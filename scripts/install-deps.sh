@@ -12,6 +12,7 @@ test_pkgs=(
   busybox-static crun runc podman containerd skopeo
   containernetworking-plugins iproute2 procps util-linux
   uidmap fuse-overlayfs
+  python3 conmon gzip tar
 )
 bench_pkgs=(time hyperfine)
 

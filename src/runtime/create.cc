@@ -126,10 +126,22 @@ void spawn_in_user_ns(const std::string& path, uint64_t flags, SyncChannel& ch) 
 
 }  // namespace
 
+std::string annotations_json(const std::map<std::string, std::string>& annotations) {
+  if (annotations.empty()) return "";
+  std::string out = ",\"annotations\":{";
+  bool first = true;
+  for (const auto& [k, v] : annotations) {
+    if (!first) out += ',';
+    first = false;
+    out += "\"" + json_escape(k) + "\":\"" + json_escape(v) + "\"";
+  }
+  return out + "}";
+}
+
 std::string hook_state_json(const ContainerState& st, const char* status) {
   return "{\"ociVersion\":\"" + json_escape(st.oci_version) + "\",\"id\":\"" + json_escape(st.id) +
          "\",\"status\":\"" + status + "\",\"pid\":" + std::to_string(st.pid) + ",\"bundle\":\"" +
-         json_escape(st.bundle) + "\"}";
+         json_escape(st.bundle) + "\"" + annotations_json(st.annotations) + "}";
 }
 
 Result<Prepared> prepare_create(const StateStore&, const CreateOptions& opts, bool start_now) {

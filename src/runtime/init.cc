@@ -12,6 +12,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "runtime/hooks.h"
+#include "runtime/internal_create.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
 #include "runtime/terminal.h"
@@ -22,7 +23,7 @@ namespace {
 std::string hook_state(const InitContext& ctx, pid_t pid, const char* status) {
   return "{\"ociVersion\":\"" + json_escape(ctx.spec->oci_version) + "\",\"id\":\"" + json_escape(ctx.id) +
          "\",\"status\":\"" + status + "\",\"pid\":" + std::to_string(pid) + ",\"bundle\":\"" +
-         json_escape(ctx.bundle) + "\"}";
+         json_escape(ctx.bundle) + "\"" + annotations_json(ctx.spec->annotations) + "}";
 }
 
 Status init_steps(InitContext& ctx, std::string& executable) {

@@ -34,5 +34,7 @@ Result<Prepared> prepare_create(const StateStore& store, const CreateOptions& op
 Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Prepared& pr, bool start_now,
                          Cleanup& undo);
 std::string hook_state_json(const ContainerState& st, const char* status);
+// ",\"annotations\":{...}" for a state document, or "" when there are none.
+std::string annotations_json(const std::map<std::string, std::string>& annotations);
 
 }  // namespace hutch::runtime

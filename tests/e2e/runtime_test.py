@@ -31,8 +31,9 @@ KIND = None
 QUIRKS = {
     # crun 1.8.1 parses an unknown signal name as signal 0 and exits 0.
     "crun": {"accepts_bad_signal_name"},
-    # runc 1.1.5 runs poststart hooks during create and has no domainname.
-    "runc": {"poststart_on_create", "no_domainname"},
+    # runc 1.1.5 runs poststart hooks during create and has neither
+    # domainname nor linux.personality.
+    "runc": {"poststart_on_create", "no_domainname", "no_personality"},
 }
 
 
@@ -391,6 +392,12 @@ class Inside(RuntimeCase):
         self.assertEqual(r["oom_score_adj"], 123)
         r = self.run_probe(configure=lambda c: c["process"].update(noNewPrivileges=False))
         self.assertEqual(r["no_new_privs"], 0)
+
+    def test_personality(self):
+        if quirk("no_personality"):
+            self.skipTest("%s does not implement linux.personality" % KIND)
+        r = self.run_probe(configure=lambda c: c["linux"].update(personality={"domain": "LINUX32"}))
+        self.assertEqual(r["personality"] & 0xff, 0x0008, "PER_LINUX32")
 
     def test_rlimits(self):
         import resource

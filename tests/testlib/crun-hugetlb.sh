@@ -50,10 +50,14 @@ case ${1:-} in
         # Other users' cgroups are left alone.
         left=$(find "$mnt" -mindepth 1 -depth -type d -name '*hutch-test*' 2>/dev/null || true)
         if [ -n "$left" ]; then
-          echo "crun-hugetlb: LEAK: cgroups left in $mnt:" $left >&2
+          echo "crun-hugetlb: LEAK: cgroups left in $mnt:" "$left" >&2
           leaked=1
           for d in $left; do rmdir "$d" 2>/dev/null || true; done
         fi
+        # Empty parents made during the window (hutchrt's /hutch, a ctr
+        # namespace) would keep the hierarchy alive too; rmdir refuses any
+        # cgroup still in use.
+        find "$mnt" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null || true
         umount "$mnt"
       fi
       for _ in 1 2 3 4 5; do
@@ -63,6 +67,7 @@ case ${1:-} in
       # Still bound to the unmounted v1 hierarchy: remount it (the kernel
       # reuses the lingering one) and unmount again once its children are gone.
       [ "$try" = 10 ] && break
+      mkdir -p "$mnt"
       mount -t cgroup -o hugetlb cgroup "$mnt"
       sleep 0.2
     done

@@ -559,11 +559,6 @@ def host_bounding_set():
 # --- the runner -----------------------------------------------------------------
 
 
-class _Result(unittest.TextTestResult):
-    def addSkip(self, test, reason):
-        super().addSkip(test, reason)
-
-
 def main(setup=None):
     """unittest main: runs the module's cases, prints the closing line
     'N passed, N failed, N skipped' and exits 0, 1, or 77 when every case
@@ -574,7 +569,7 @@ def main(setup=None):
     if "-k" in argv:
         loader.testNamePatterns = ["*%s*" % argv[argv.index("-k") + 1]]
     suite = loader.loadTestsFromModule(sys.modules["__main__"])
-    runner = unittest.TextTestRunner(verbosity=2, stream=sys.stdout, resultclass=_Result)
+    runner = unittest.TextTestRunner(verbosity=2, stream=sys.stdout)
     ctx = setup() if setup else contextlib.nullcontext()
     with ctx:
         res = runner.run(suite)

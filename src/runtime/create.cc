@@ -297,8 +297,16 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   fifo.reset();
 
   if (ctx.new_user_ns) TRY(write_id_maps(undo.pid, *s.linux));
-  TRY_CTX(pr.cgroup->add_process(undo.pid), "add init to cgroup");
   TRY(parent_ch.send(SyncType::kGo, undo.pid));
+  // The init sets up its rootfs meanwhile; it waits for the second go
+  // before anything that needs the cgroup.
+  TRY_CTX(pr.cgroup->add_process(undo.pid), "add init to cgroup");
+  if (auto sent = parent_ch.send(SyncType::kGo); !sent.ok()) {
+    // The init died early; its error message is what matters.
+    auto m = parent_ch.recv();
+    if (m.ok() && m->type == SyncType::kError) return Error::plain(m->value, m->text);
+    return std::move(sent).error();
+  }
   pr.state.pid = undo.pid;
   while (true) {
     ASSIGN_OR_RETURN(SyncMsg m, parent_ch.recv());

@@ -28,8 +28,8 @@ std::string hook_state(const InitContext& ctx, pid_t pid, const char* status) {
 
 Status init_steps(InitContext& ctx, std::string& executable) {
   const oci::Spec& spec = *ctx.spec;
-  // The parent writes id maps and joins our cgroup before this arrives;
-  // the value is our pid as the host sees it, for hooks.
+  // The parent writes id maps before this arrives; the value is our pid as
+  // the host sees it, for hooks.
   ASSIGN_OR_RETURN(SyncMsg go, ctx.sync->recv());
   if (go.type != SyncType::kGo) return Error(EPROTO, "sync: expected go");
   ctx.host_pid = go.value;
@@ -46,8 +46,6 @@ Status init_steps(InitContext& ctx, std::string& executable) {
     ::close(fd);
     if (r != 0) return Error::from_errno("join mount namespace \"" + ctx.mount_ns_path + "\"");
   }
-  // A new cgroup namespace is rooted at the cgroup we were just moved to.
-  if (ctx.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) return Error::from_errno("unshare cgroup namespace");
   if (!ctx.no_new_keyring) {
     // A fresh session keyring keeps the host's keys out (runc does the same).
     std::string name = "_ses." + ctx.id;
@@ -69,6 +67,11 @@ Status init_steps(InitContext& ctx, std::string& executable) {
     if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) != 0)
       return Error::from_errno("setdomainname \"" + spec.domainname + "\"");
   }
+  // The runtime moves us into the cgroup while we set up the rootfs (a v1
+  // migration waits for an RCU grace period); wait for it to finish.
+  TRY_CTX(ctx.sync->expect(SyncType::kGo), "join cgroup");
+  // A new cgroup namespace is rooted at the cgroup we were just moved to.
+  if (ctx.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) != 0) return Error::from_errno("unshare cgroup namespace");
   if (spec.hooks && (!spec.hooks->prestart.empty() || !spec.hooks->create_runtime.empty())) {
     TRY(ctx.sync->send(SyncType::kRunHooks));
     TRY(ctx.sync->expect(SyncType::kGo));

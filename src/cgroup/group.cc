@@ -82,12 +82,29 @@ Status Group::create() {
   return {};
 }
 
+namespace {
+
+// True when /proc/PID/status says the process has exactly one thread.
+bool single_threaded(pid_t pid) {
+  auto text = read_file("/proc/" + std::to_string(pid), "status");
+  return text.ok() && text->find("\nThreads:\t1\n") != std::string::npos;
+}
+
+}  // namespace
+
 Status Group::add_process(pid_t pid) {
   // Each hierarchy holds its own membership; cgroup.procs moves every
-  // thread of the process.
-  for (const auto& d : dirs_)
-    TRY_CTX(write_file(d.path, "cgroup.procs", std::to_string(pid)),
+  // thread of the process. On v1, writing cgroup.procs takes the
+  // threadgroup rwsem for writing, which waits for an RCU grace period
+  // (several ms); "tasks" moves one thread without it (kernel/cgroup/
+  // cgroup-v1.c). A single-threaded process (a runtime's fresh child) is
+  // moved whole either way, so it goes through "tasks".
+  bool one_thread = single_threaded(pid);
+  for (const auto& d : dirs_) {
+    const char* file = d.version == 1 && one_thread && file_exists(d.path, "tasks") ? "tasks" : "cgroup.procs";
+    TRY_CTX(write_file(d.path, file, std::to_string(pid)),
             "add process " + std::to_string(pid) + " to cgroup \"" + d.path + "\"");
+  }
   return {};
 }
 

@@ -114,8 +114,13 @@ int main(int argc, char** argv, char** envp) {
   }
   // Commands that leave processes in a container run from a sealed copy.
   if (name == "create" || name == "run" || name == "exec") ensure_cloned_binary(argv, envp);
+  hutch::log::debug("main", "start " + name);
   for (const auto& c : kCommands)
-    if (name == c.name) return c.fn(g, args, cmd_at + 1);
+    if (name == c.name) {
+      int rc = c.fn(g, args, cmd_at + 1);
+      hutch::log::debug("main", "done " + name);
+      return rc;
+    }
   std::fprintf(stderr, "hutchrt: no such command \"%s\" (see hutchrt --help)\n", name.c_str());
   return 1;
 }

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "base/fs.h"
 #include "base/log.h"
@@ -190,10 +191,12 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   oci::Spec& s = *pr.spec;
   const std::string& id = opts.id;
 
+  log::debug("create", "claim id");
   TRY(store.create_dir(id));
   undo.state_dir = true;
   TRY(fs::write_file(store.config_path(id), pr.config_text, 0600));
 
+  log::debug("create", "cgroup");
   ASSIGN_OR_RETURN(auto cg, cgroup::Manager::plan(s.linux->cgroups_path, id));
   TRY_CTX(cg->create(), "create cgroup");
   undo.cgroup = cg.get();
@@ -205,6 +208,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   }
   pr.state.cgroup.reset(pr.cgroup->to_json());
 
+  log::debug("create", "cgroup ready");
   UniqueFd fifo;
   if (!start_now) {
     if (::mkfifo(store.fifo_path(id).c_str(), 0600) != 0) return Error::from_errno("mkfifo exec.fifo");
@@ -254,6 +258,29 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   if (!s.find_namespace(oci::NamespaceType::kMount))
     return Error(EINVAL, "linux.namespaces: a mount namespace is required");
   ctx.cgroup_paths = pr.cgroup->paths();
+  // v1 hierarchies: the init joins them itself through these fds. The rest
+  // (the v2 tree) the runtime joins for it below.
+  std::vector<std::string> v2_dirs;
+  std::vector<UniqueFd> join_fds;
+  bool any_v1 = false;
+  {
+    std::set<std::string> seen;
+    for (const auto& [name, dir] : ctx.cgroup_paths) {
+      if (!seen.insert(dir).second) continue;
+      UniqueFd fd(::open((dir + "/tasks").c_str(), O_WRONLY | O_CLOEXEC));
+      if (fd) {
+        any_v1 = true;
+        ctx.cgroup_join_fds.push_back(fd.get());
+        join_fds.push_back(std::move(fd));
+      } else {
+        v2_dirs.push_back(dir);
+      }
+    }
+  }
+  // On a hybrid host the v2 tree matters only when it holds a controller
+  // the container configures (hugetlb here); otherwise the v1 hierarchies
+  // are the container's cgroups, as with crun.
+  bool join_v2 = !any_v1 || (s.linux->resources && !s.linux->resources->hugepage_limits.empty());
   ctx.seccomp = pr.seccomp.get();
 
   uint64_t flags = 0;
@@ -266,6 +293,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   ctx.joined_user_ns = join_user;
   NamespaceSwitch nss;
   TRY(nss.enter(s));
+  log::debug("create", "clone");
   struct clone_args args = {};
   // Joining a user namespace by path: namespaces made afterwards must
   // belong to it, so an intermediate child joins it, unshares, and forks
@@ -300,7 +328,14 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   TRY(parent_ch.send(SyncType::kGo, undo.pid));
   // The init sets up its rootfs meanwhile; it waits for the second go
   // before anything that needs the cgroup.
-  TRY_CTX(pr.cgroup->add_process(undo.pid), "add init to cgroup");
+  join_fds.clear();
+  log::debug("create", "join cgroup");
+  if (join_v2) {
+    for (const auto& dir : v2_dirs)
+      TRY_CTX(fs::write_existing(dir + "/cgroup.procs", std::to_string(undo.pid)),
+              "add init to cgroup \"" + dir + "\"");
+  }
+  log::debug("create", "joined cgroup");
   if (auto sent = parent_ch.send(SyncType::kGo); !sent.ok()) {
     // The init died early; its error message is what matters.
     auto m = parent_ch.recv();
@@ -321,6 +356,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
     if (m.type == SyncType::kCreated) break;
     return Error(EPROTO, "unexpected message from container init");
   }
+  log::debug("create", "init ready");
   pr.sync = std::make_unique<SyncChannel>(std::move(parent_ch));
   pr.state.pid_start = process_start_time(undo.pid);
   TRY(store.save(pr.state));

@@ -34,6 +34,14 @@ Status init_steps(InitContext& ctx, std::string& executable) {
   if (go.type != SyncType::kGo) return Error(EPROTO, "sync: expected go");
   ctx.host_pid = go.value;
   pid_t host_pid = go.value;
+  // Join the v1 hierarchies ourselves: moving oneself ("0" to tasks) skips
+  // the threadgroup rwsem, whose write side waits for an RCU grace period
+  // when another process is moved (kernel/cgroup/cgroup-v1.c).
+  for (int fd : ctx.cgroup_join_fds) {
+    if (::write(fd, "0", 1) != 1) return Error::from_errno("join cgroup");
+    ::close(fd);
+  }
+  ctx.cgroup_join_fds.clear();
 
   if (ctx.new_user_ns) {
     if (::setresgid(0, 0, 0) != 0) return Error::from_errno("setgid 0 in the user namespace");

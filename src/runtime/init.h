@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "oci/spec.h"
 #include "runtime/sync.h"
@@ -36,6 +37,7 @@ struct InitContext {
   std::map<std::string, std::string> cgroup_paths;
   seccomp::Filter* seccomp = nullptr;
   pid_t host_pid = 0;        // set from the parent's go message
+  std::vector<int> cgroup_join_fds;  // v1 "tasks" files the init writes "0" to
 };
 
 [[noreturn]] void container_init(InitContext& ctx);

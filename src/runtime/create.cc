@@ -166,6 +166,13 @@ Result<Prepared> prepare_create(const StateStore&, const CreateOptions& opts, bo
   if (!S_ISDIR(st.st_mode)) return Error(ENOTDIR, "rootfs \"" + rootfs + "\" is not a directory");
   if (s.process->terminal && opts.console_socket.empty() && !start_now)
     return Error(EINVAL, "process.terminal is true: --console-socket is required");
+  if (s.linux->intel_rdt)
+    return Error::plain(ENOTSUP, "\"" + config_path + "\": linux.intelRdt: Intel RDT is not supported by hutchrt");
+  for (const auto& m : s.mounts)
+    for (const auto& o : m.options)
+      if (o == "idmap" || o == "ridmap")
+        return Error::plain(ENOTSUP, "\"" + config_path + "\": mount \"" + m.destination +
+                                         "\": idmapped mounts are not supported by hutchrt yet");
   if (opts.systemd_cgroup)
     return Error(ENOTSUP, "--systemd-cgroup: systemd is not running on this host (use the cgroupfs driver)");
 

@@ -41,6 +41,8 @@ bool same_ns(pid_t pid, const char* name) {
 
 Status exec_child(const ExecOptions& opts, pid_t init, seccomp::Filter* filter, const oci::Spec& spec,
                   SyncChannel&, int console) {
+  if (!opts.process.exec_cpu_affinity_initial.empty())
+    TRY(apply_cpu_affinity(opts.process.exec_cpu_affinity_initial[0]));
   std::vector<std::pair<int, UniqueFd>> fds;
   for (const auto& t : kOrder) {
     if (same_ns(init, t.name)) continue;

@@ -84,6 +84,21 @@ Status apply_scheduler(const oci::Scheduler& s) {
   return {};
 }
 
+Status apply_cpu_affinity(const std::string& cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (const auto& part : split(cpus, ',')) {
+    auto range = split(trim(part), '-');
+    auto lo = parse_uint(trim(range[0]));
+    auto hi = range.size() == 2 ? parse_uint(trim(range[1])) : lo;
+    if (!lo || !hi || range.size() > 2 || *hi < *lo || *hi >= CPU_SETSIZE)
+      return Error::plain(EINVAL, "process.execCPUAffinity: bad CPU list \"" + cpus + "\"");
+    for (uint64_t c = *lo; c <= *hi; ++c) CPU_SET(c, &set);
+  }
+  if (::sched_setaffinity(0, sizeof set, &set) != 0) return Error::from_errno("set CPU affinity \"" + cpus + "\"");
+  return {};
+}
+
 Result<std::string> find_executable(const oci::Process& p) {
   if (p.args.empty()) return Error(EINVAL, "process.args must not be empty");
   const std::string& name = p.args[0];
@@ -191,6 +206,10 @@ Error finalize_and_exec(const ExecPlan& plan, const std::string& executable) {
     ::close(plan.seccomp_listener_sock);
   }
 
+  if (!p.exec_cpu_affinity_final.empty()) {
+    auto a = apply_cpu_affinity(p.exec_cpu_affinity_final[0]);
+    if (!a.ok()) return fail(std::move(a).error());
+  }
   std::vector<char*> argv, envp;
   for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

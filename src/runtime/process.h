@@ -42,6 +42,9 @@ Result<std::string> find_executable(const oci::Process& p);
 // Everything from the user switch to execve; returns only on failure.
 Error finalize_and_exec(const ExecPlan& plan, const std::string& executable);
 
+// Sets the CPU affinity from a list such as "0-3,7" (execCPUAffinity).
+Status apply_cpu_affinity(const std::string& cpus);
+
 // Marks every fd >= 3 + preserve close-on-exec (CVE-2024-21626: a leaked
 // host directory fd must not reach the container).
 void close_fds_on_exec(int preserve_fds);

@@ -23,6 +23,7 @@
 #include "runtime/container.h"
 #include "runtime/device_rules.h"
 #include "runtime/hooks.h"
+#include "runtime/idmap.h"
 #include "runtime/init.h"
 #include "runtime/internal_create.h"
 #include "runtime/seccomp.h"
@@ -168,14 +169,15 @@ Result<Prepared> prepare_create(const StateStore&, const CreateOptions& opts, bo
     return Error(EINVAL, "process.terminal is true: --console-socket is required");
   if (s.linux->intel_rdt)
     return Error::plain(ENOTSUP, "\"" + config_path + "\": linux.intelRdt: Intel RDT is not supported by hutchrt");
-  for (const auto& m : s.mounts)
-    for (const auto& o : m.options)
-      if (o == "idmap" || o == "ridmap")
-        return Error::plain(ENOTSUP, "\"" + config_path + "\": mount \"" + m.destination +
-                                         "\": idmapped mounts are not supported by hutchrt yet");
   if (opts.systemd_cgroup)
     return Error(ENOTSUP, "--systemd-cgroup: systemd is not running on this host (use the cgroupfs driver)");
 
+  // Relative bind sources are relative to the bundle (runc runs in it).
+  for (auto& m : s.mounts) {
+    bool bind = m.type == "bind";
+    for (const auto& o : m.options) bind |= o == "bind" || o == "rbind";
+    if (bind && !m.source.empty() && m.source[0] != '/') m.source = fs::absolute(bundle + "/" + m.source);
+  }
   pr.state.id = opts.id;
   pr.state.oci_version = s.oci_version;
   pr.state.bundle = bundle;
@@ -289,6 +291,27 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   // are the container's cgroups, as with crun.
   bool join_v2 = !any_v1 || (s.linux->resources && !s.linux->resources->hugepage_limits.empty());
   ctx.seccomp = pr.seccomp.get();
+  // Idmapped mounts are made here, with host privileges; the init attaches them.
+  std::vector<UniqueFd> idmap_fds;
+  for (size_t i = 0; i < s.mounts.size(); ++i) {
+    const auto& m = s.mounts[i];
+    bool idmap = false, recursive = false;
+    for (const auto& o : m.options) {
+      if (o == "idmap" || o == "ridmap") idmap = true;
+      if (o == "ridmap" || o == "rbind") recursive = true;
+    }
+    if (!idmap) continue;
+    std::string where = "mounts[" + std::to_string(i) + "]";
+    const auto& uids = m.uid_mappings.empty() ? s.linux->uid_mappings : m.uid_mappings;
+    const auto& gids = m.gid_mappings.empty() ? s.linux->gid_mappings : m.gid_mappings;
+    if (uids.empty() || gids.empty())
+      return Error::plain(EINVAL, where + ": an idmapped mount needs uidMappings and gidMappings (on the mount or in linux)");
+    ASSIGN_OR_RETURN(UniqueFd userns, make_userns_fd(uids, gids));
+    auto tree = idmapped_tree(m.source, recursive, userns.get());
+    if (!tree.ok()) return std::move(tree).error().context(where);
+    ctx.idmap_trees[i] = tree->get();
+    idmap_fds.push_back(std::move(tree).value());
+  }
 
   uint64_t flags = 0;
   for (auto t : {oci::NamespaceType::kUser, oci::NamespaceType::kPid, oci::NamespaceType::kNetwork,
@@ -325,6 +348,20 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
     if (!m.ok()) return std::move(m).error();
     if (m->type == SyncType::kError) return Error::plain(m->value, m->text);
     undo.pid = m->value;
+    // The init is root of the joined namespace: a host uid we learn from
+    // its status (seen from here), and the exec.fifo must be its.
+    if (fifo) {
+      auto status = fs::read_file("/proc/" + std::to_string(undo.pid) + "/status");
+      if (!status.ok()) return std::move(status).error();
+      uid_t uid = 0;
+      gid_t gid = 0;
+      for (const auto& line : split(*status, '\n')) {
+        auto f = split(line, '\t');
+        if (f.size() > 1 && f[0] == "Uid:") uid = static_cast<uid_t>(parse_uint(f[1]).value_or(0));
+        if (f.size() > 1 && f[0] == "Gid:") gid = static_cast<gid_t>(parse_uint(f[1]).value_or(0));
+      }
+      if (::chown(store.fifo_path(id).c_str(), uid, gid) != 0) return Error::from_errno("chown exec.fifo");
+    }
   }
   child_ch.close();
   console.reset();

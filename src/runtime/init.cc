@@ -68,6 +68,7 @@ Status init_steps(InitContext& ctx, std::string& executable) {
   rc.new_cgroup_ns = ctx.new_cgroup_ns;
   rc.no_pivot = ctx.no_pivot;
   rc.cgroup_paths = ctx.cgroup_paths;
+  rc.idmap_trees = ctx.idmap_trees;
   if (ctx.new_mount_ns) TRY_CTX(prepare_rootfs(spec, rc), "prepare rootfs");
   if (spec.find_namespace(oci::NamespaceType::kUts)) {
     if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)

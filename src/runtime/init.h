@@ -37,7 +37,8 @@ struct InitContext {
   std::map<std::string, std::string> cgroup_paths;
   seccomp::Filter* seccomp = nullptr;
   pid_t host_pid = 0;        // set from the parent's go message
-  std::vector<int> cgroup_join_fds;  // v1 "tasks" files the init writes "0" to
+  std::vector<int> cgroup_join_fds;
+  std::map<size_t, int> idmap_trees;  // mount index -> detached idmapped tree  // v1 "tasks" files the init writes "0" to
 };
 
 [[noreturn]] void container_init(InitContext& ctx);

@@ -16,6 +16,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "runtime/idmap.h"
 #include "runtime/mount_options.h"
 #include "runtime/resolve.h"
 
@@ -144,7 +145,6 @@ Status copy_tree(int from_path_fd, int to, const std::string& shown) {
 Status do_mount(const MountContext& ctx, const oci::Mount& m, size_t i) {
   std::string where = "mounts[" + std::to_string(i) + "]";
   ASSIGN_OR_RETURN(MountOptions o, parse_mount_options(m.options, where));
-  if (o.idmap) return Error(ENOTSUP, where + ": idmapped mounts are not supported yet");
   std::string type = m.type;
   if (type.empty() && !o.bind) return Error(EINVAL, where + ".type: required for a non-bind mount");
   if (type == "bind") o.bind = true;
@@ -161,7 +161,18 @@ Status do_mount(const MountContext& ctx, const oci::Mount& m, size_t i) {
   ASSIGN_OR_RETURN(UniqueFd target, open_in_root(ctx.root_fd, m.destination, kind));
   std::string tpath = fd_path(target.get());
 
-  if (type == "cgroup") {
+  if (o.idmap) {
+    auto tree = ctx.idmap_trees.find(i);
+    if (tree == ctx.idmap_trees.end()) return Error::plain(EINVAL, where + ": idmapped mount was not prepared");
+    TRY_CTX(attach_tree(tree->second, target.get()), where + ": attach idmapped \"" + m.destination + "\"");
+    ::close(tree->second);
+    // Flags such as "ro" apply to the attached tree as to any bind mount.
+    unsigned long want = o.flags & kRemountableFlags;
+    if (want != 0) {
+      ASSIGN_OR_RETURN(UniqueFd top, open_in_root(ctx.root_fd, m.destination, CreateKind::kNone));
+      TRY_CTX(sys_mount("", fd_path(top.get()), nullptr, MS_BIND | MS_REMOUNT | want, "", m.destination), where);
+    }
+  } else if (type == "cgroup") {
     TRY_CTX(mount_cgroup(ctx, m, o, target.get()), where);
   } else if (o.bind) {
     TRY_CTX(sys_mount(source, tpath, nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "", m.destination), where);

@@ -19,6 +19,8 @@ struct MountContext {
   bool new_cgroup_ns = false;   // mount cgroupfs directly instead of binding
   // Controller (or "unified") -> host directory of the container's cgroup.
   std::map<std::string, std::string> cgroup_paths;
+  // Mount index -> detached idmapped tree prepared by the runtime.
+  std::map<size_t, int> idmap_trees;
 };
 
 // Mounts `m` (index `i` for messages) inside the rootfs.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -123,12 +124,8 @@ Status prepare_rootfs(const oci::Spec& spec, const RootfsConfig& cfg) {
   ctx.in_user_ns = cfg.in_user_ns;
   ctx.new_cgroup_ns = cfg.new_cgroup_ns;
   ctx.cgroup_paths = cfg.cgroup_paths;
-  bool dev_mounted = false;
-  for (size_t i = 0; i < spec.mounts.size(); ++i) {
-    TRY(do_mount(ctx, spec.mounts[i], i));
-    if (spec.mounts[i].destination == "/dev") dev_mounted = true;
-  }
-  (void)dev_mounted;
+  ctx.idmap_trees = cfg.idmap_trees;
+  for (size_t i = 0; i < spec.mounts.size(); ++i) TRY(do_mount(ctx, spec.mounts[i], i));
   TRY_CTX(create_devices(spec, root.get(), cfg.in_user_ns), "create devices");
   // "rslave"/"shared" etc. on the rootfs itself.
   if (!prop.empty() && prop != "rslave") {
@@ -191,11 +188,17 @@ Status finish_rootfs(const oci::Spec& spec) {
     }
   }
   if (spec.root.readonly) {
-    if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
-      // Keep flags the kernel locked (nosuid, nodev...) when in a userns.
-      struct statvfs;
-      return Error::from_errno("remount root read-only");
+    // Repeat the flags the kernel locked on the root (nosuid, nodev... in a
+    // user namespace); a remount that drops them fails with EPERM.
+    unsigned long keep = 0;
+    struct statvfs sv;
+    if (::statvfs("/", &sv) == 0) {
+      if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+      if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
+      if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
     }
+    if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) != 0)
+      return Error::from_errno("remount root read-only");
   }
   return {};
 }

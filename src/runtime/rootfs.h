@@ -20,6 +20,7 @@ struct RootfsConfig {
   bool new_cgroup_ns = false;
   bool no_pivot = false;
   std::map<std::string, std::string> cgroup_paths;
+  std::map<size_t, int> idmap_trees;  // see MountContext
 };
 
 // Everything up to (not including) pivot_root; hooks may run after it.

@@ -88,6 +88,12 @@ Status Group::apply(const oci::Resources& res) {
                  "hierarchy; use the other linux.resources fields");
   for (size_t i = 0; i < todo.size(); ++i) {
     const auto& s = todo[i];
+    // On a hybrid host create() leaves the v2 tree's controllers alone;
+    // a controller configured there is enabled on the way down now.
+    if (where[i]->version == 2 && !unified_only() && std::string_view(s.controller) != "devices" &&
+        std::string_view(s.controller) != "freezer")
+      TRY_CTX(v2::enable_controller_down(where[i]->mount, where[i]->path, s.controller),
+              std::string("cgroup ") + s.controller);
     auto st = where[i]->version == 1 ? s.v1(where[i]->path) : s.v2(where[i]->path);
     if (!st.ok()) return std::move(st).error().context(std::string("cgroup ") + s.controller);
   }

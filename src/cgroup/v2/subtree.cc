@@ -23,4 +23,18 @@ Status enable_controllers(const std::string& dir) {
   return {};
 }
 
+Status enable_controller_down(const std::string& mount, const std::string& dir, std::string_view controller) {
+  std::string cur = mount;
+  for (const auto& part : split(dir.substr(mount.size()), '/')) {
+    if (part.empty()) continue;
+    ASSIGN_OR_RETURN(std::string enabled, read_file(cur, "cgroup.subtree_control"));
+    bool on = false;
+    for (const auto& c : split(trim(enabled), ' ')) on |= c == controller;
+    if (!on) TRY_CTX(write_file(cur, "cgroup.subtree_control", "+" + std::string(controller)),
+                     "enable " + std::string(controller) + " in \"" + cur + "\"");
+    cur += "/" + part;
+  }
+  return {};
+}
+
 }  // namespace hutch::cgroup::v2

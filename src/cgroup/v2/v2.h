@@ -20,6 +20,9 @@ namespace hutch::cgroup::v2 {
 // Writes "+c1 +c2 ..." to dir's cgroup.subtree_control for every
 // controller its cgroup.controllers lists, so children get them.
 Status enable_controllers(const std::string& dir);
+// Enables one controller in cgroup.subtree_control of every ancestor of
+// `dir` from `mount` down (hybrid hosts, where create() enables none).
+Status enable_controller_down(const std::string& mount, const std::string& dir, std::string_view controller);
 
 Status apply_memory(const std::string& dir, const oci::Memory& m);
 Status apply_cpu(const std::string& dir, const oci::Cpu& c);

@@ -25,6 +25,7 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   bool systemd_cgroup = false;
+  int console_fd = -1;  // a connected socket used instead of console_socket (run)
 };
 
 struct Created {

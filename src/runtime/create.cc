@@ -236,7 +236,10 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
     if (!fifo) return Error::from_errno("open exec.fifo");
   }
   UniqueFd console;
-  if (s.process->terminal && !opts.console_socket.empty()) {
+  if (s.process->terminal && opts.console_fd >= 0) {
+    console.reset(::fcntl(opts.console_fd, F_DUPFD_CLOEXEC, 3));
+    if (!console) return Error::from_errno("dup console socket");
+  } else if (s.process->terminal && !opts.console_socket.empty()) {
     ASSIGN_OR_RETURN(console, connect_console_socket(opts.console_socket));
   }
   UniqueFd listener;

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include "runtime/seccomp.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
+#include "runtime/tty_proxy.h"
 
 namespace hutch::runtime {
 namespace {
@@ -96,10 +98,19 @@ Result<int> exec_container(const StateStore& store, const ExecOptions& opts) {
     filter = std::make_unique<seccomp::Filter>(std::move(f));
   }
   ASSIGN_OR_RETURN(auto cg, cgroup::Manager::from_json(v.state.cgroup.get()));
-  UniqueFd console;
+  UniqueFd console, own_console;
   if (opts.process.terminal) {
-    if (opts.console_socket.empty()) return Error(EINVAL, "process.terminal is true: --console-socket is required");
-    ASSIGN_OR_RETURN(console, connect_console_socket(opts.console_socket));
+    if (!opts.console_socket.empty()) {
+      ASSIGN_OR_RETURN(console, connect_console_socket(opts.console_socket));
+    } else if (opts.detach) {
+      return Error::plain(EINVAL, "process.terminal is true: --detach needs --console-socket");
+    } else {
+      // No console socket: hutchrt holds the pty master and proxies.
+      int sp[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) return Error::from_errno("socketpair");
+      own_console.reset(sp[0]);
+      console.reset(sp[1]);
+    }
   }
   // pid and time namespaces apply to children: join them here, then clone.
   for (auto [flag, name] : {std::pair{CLONE_NEWPID, "pid"}, std::pair{CLONE_NEWTIME, "time"}}) {
@@ -152,16 +163,15 @@ Result<int> exec_container(const StateStore& store, const ExecOptions& opts) {
   if (!opts.pid_file.empty())
     TRY_CTX(fs::write_file_atomic(fs::absolute(opts.pid_file), std::to_string(child)), "write pid file");
   if (opts.detach) return 0;
-  int status = 0;
-  while (true) {
-    pid_t r = ::waitpid(child, &status, WNOHANG);
-    if (r == child || (r < 0 && errno == ECHILD)) break;
-    siginfo_t info;
-    int sig = sigwaitinfo(&mask, &info);
-    if (sig > 0 && sig != SIGCHLD) ::kill(child, sig);
+  UniqueFd master;
+  if (own_console) {
+    auto m = recv_fd(own_console.get());
+    if (!m.ok()) return fail(std::move(m).error().context("receive the pty master"));
+    master = std::move(m).value();
   }
+  auto code = supervise(child, mask, master.get());
   sigprocmask(SIG_SETMASK, &old, nullptr);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return code;
 }
 
 }  // namespace hutch::runtime

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/internal_create.h"
+#include "runtime/terminal.h"
+#include "runtime/tty_proxy.h"
 
 namespace hutch::runtime {
 namespace {
@@ -220,16 +223,26 @@ Status update_container(const StateStore& store, const std::string& id, const oc
 }
 
 Result<int> run_container(const StateStore& store, const RunOptions& opts) {
-  ASSIGN_OR_RETURN(Prepared pr, prepare_create(store, opts.create, true));
-  if (pr.spec->process->terminal && opts.create.console_socket.empty())
-    return Error(ENOTSUP, "process.terminal is true: --console-socket is required");
+  RunOptions ro = opts;
+  ASSIGN_OR_RETURN(Prepared pr, prepare_create(store, ro.create, true));
+  // A terminal without --console-socket: hutchrt holds the pty master
+  // itself and proxies the caller's terminal, as runc does.
+  UniqueFd own_console;
+  if (pr.spec->process->terminal && ro.create.console_socket.empty()) {
+    if (ro.detach) return Error::plain(EINVAL, "process.terminal is true: --detach needs --console-socket");
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) return Error::from_errno("socketpair");
+    own_console.reset(sp[0]);
+    ro.create.console_fd = sp[1];
+  }
   Cleanup undo;
   // In the foreground, signals go to the container, not to us.
   sigset_t mask, old;
   sigemptyset(&mask);
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD}) sigaddset(&mask, s);
   if (!opts.detach) sigprocmask(SIG_BLOCK, &mask, &old);
-  auto pid = spawn_init(store, opts.create, pr, true, undo);
+  auto pid = spawn_init(store, ro.create, pr, true, undo);
+  if (ro.create.console_fd >= 0) ::close(ro.create.console_fd);
   if (!pid.ok()) {
     undo.run(store, opts.create.id);
     return std::move(pid).error();
@@ -254,19 +267,18 @@ Result<int> run_container(const StateStore& store, const RunOptions& opts) {
   }
   if (opts.detach) return 0;
 
-  int status = 0;
-  pid_t child = *pid;
-  // SIGCHLD is blocked with the rest, so sigwaitinfo sees the exit without
-  // polling; other signals are forwarded to the container's init.
-  while (true) {
-    pid_t r = ::waitpid(child, &status, WNOHANG);
-    if (r == child || (r < 0 && errno == ECHILD)) break;
-    siginfo_t info;
-    int sig = sigwaitinfo(&mask, &info);
-    if (sig > 0 && sig != SIGCHLD) ::kill(child, sig);
+  UniqueFd master;
+  if (own_console) {
+    auto m = recv_fd(own_console.get());
+    if (!m.ok()) {
+      undo.run(store, opts.create.id);
+      return std::move(m).error().context("receive the pty master");
+    }
+    master = std::move(m).value();
   }
+  auto code_r = supervise(*pid, mask, master.get());
   sigprocmask(SIG_SETMASK, &old, nullptr);
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int code = code_r.ok() ? *code_r : 255;
   if (!opts.keep) {
     ContainerState st;
     auto loaded = store.load(opts.create.id);

@@ -152,6 +152,18 @@ class Affinity(FeatureCase):
         self.assertEqual(c.stdout().split()[-1], "0")
 
 
+class ForegroundTerminal(FeatureCase):
+    """`run` and `exec -t` without --console-socket: the runtime proxies the
+    caller's terminal (runc's behaviour for an interactive `runc run`)."""
+
+    def test_run_with_terminal_proxies_the_callers_tty(self):
+        c = self.container(["/bin/sh", "-c", "tty; read x; echo got-$x; exit 5"],
+                           lambda cfg: cfg["process"].__setitem__("terminal", True))
+        code, out = ht.run_in_pty(self.rt.argv("run", "--bundle", c.bundle.path, c.id), [("/dev/pts/", "abc\r")])
+        self.assertIn("got-abc", out)
+        self.assertEqual(code, 5, out)
+
+
 class SeccompListener(FeatureCase):
     def test_notify_fd_reaches_the_listener(self):
         path = self.tmp.join("listener.sock")

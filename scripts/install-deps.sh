@@ -7,12 +7,14 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libseccomp-dev libjansson-dev libgtest-dev
   libc6-dev
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev
 )
 test_pkgs=(
   busybox-static crun runc podman containerd skopeo
   containernetworking-plugins iproute2 procps util-linux
   uidmap fuse-overlayfs
   python3 conmon gzip tar
+  zstd
 )
 bench_pkgs=(time hyperfine)
 

@@ -1,7 +1,7 @@
 #include <cstdio>
 
 #include "base/strings.h"
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/commands.h"
 #include "runtime/container.h"
 

@@ -2,7 +2,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/commands.h"
 #include "runtime/container.h"
 

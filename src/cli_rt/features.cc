@@ -1,5 +1,5 @@
 #include "base/json.h"
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/commands.h"
 #include "runtime/capabilities.h"
 

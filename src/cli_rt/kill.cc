@@ -1,6 +1,6 @@
 #include <signal.h>
 
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/commands.h"
 #include "runtime/container.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "base/log.h"
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/cloned_binary.h"
 #include "cli_rt/commands.h"
 

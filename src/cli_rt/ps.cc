@@ -4,7 +4,7 @@
 #include <set>
 
 #include "base/strings.h"
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/commands.h"
 #include "runtime/container.h"
 

@@ -1,4 +1,4 @@
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/commands.h"
 #include "runtime/container.h"
 

@@ -3,7 +3,7 @@
 
 #include "base/fs.h"
 #include "base/json.h"
-#include "cli_rt/args.h"
+#include "base/args.h"
 #include "cli_rt/commands.h"
 
 namespace hutch::cli_rt {

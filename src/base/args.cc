@@ -1,6 +1,6 @@
-#include "cli_rt/args.h"
+#include "base/args.h"
 
-namespace hutch::cli_rt {
+namespace hutch {
 
 const std::vector<std::string>& Parsed::all(const std::string& n) const {
   static const std::vector<std::string> kEmpty;
@@ -38,6 +38,22 @@ Result<Parsed> parse_args(const std::vector<std::string>& argv, size_t start, co
     const OptSpec* spec = nullptr;
     for (const auto& s : specs)
       if (s.name == body || (!s.alias.empty() && s.alias == body)) spec = &s;
+    if (!spec && a[1] != '-' && body.size() > 1 && !has_value) {
+      // docker's combined short booleans: "-it" is "-i -t".
+      bool all = true;
+      for (char c : body) {
+        bool found = false;
+        for (const auto& s : specs)
+          if (s.alias.size() == 1 && s.alias[0] == c && !s.takes_value) found = true;
+        all = all && found;
+      }
+      if (all) {
+        for (char c : body)
+          for (const auto& s : specs)
+            if (s.alias.size() == 1 && s.alias[0] == c) p.values[s.name].push_back("true");
+        continue;
+      }
+    }
     if (!spec) return Error::plain(EINVAL, "flag provided but not defined: -" + body);
     if (spec->takes_value) {
       if (!has_value) {
@@ -67,4 +83,4 @@ std::string usage_options(const std::vector<OptSpec>& specs) {
   return out;
 }
 
-}  // namespace hutch::cli_rt
+}  // namespace hutch

@@ -1,6 +1,7 @@
 // Args: a small runc-style option parser. Long options take "--name value"
 // or "--name=value" (a single leading dash works too, as in urfave/cli);
-// short aliases and boolean flags are declared per command. Parsing stops
+// short aliases and boolean flags are declared per command; single-letter
+// boolean aliases combine as in docker ("-it"). Parsing stops
 // at the first positional argument. Thread-safety: plain values.
 #pragma once
 
@@ -10,7 +11,7 @@
 
 #include "base/error.h"
 
-namespace hutch::cli_rt {
+namespace hutch {
 
 struct OptSpec {
   std::string name;   // "bundle"
@@ -36,4 +37,4 @@ Result<Parsed> parse_args(const std::vector<std::string>& argv, size_t start, co
                           bool stop_at_positional = true);
 std::string usage_options(const std::vector<OptSpec>& specs);
 
-}  // namespace hutch::cli_rt
+}  // namespace hutch

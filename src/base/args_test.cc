@@ -1,10 +1,10 @@
-#include "cli_rt/args.h"
+#include "base/args.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-namespace hutch::cli_rt {
+namespace hutch {
 namespace {
 
 const std::vector<OptSpec> kSpecs = {
@@ -144,4 +144,22 @@ TEST(UsageOptions, ListsEveryOption) {
 }
 
 }  // namespace
-}  // namespace hutch::cli_rt
+}  // namespace hutch
+
+namespace hutch {
+namespace {
+
+TEST(ArgsCombined, DockerStyleShortBooleans) {
+  std::vector<OptSpec> specs = {{"interactive", "i", false, false, ""}, {"tty", "t", false, false, ""},
+                                {"name", "n", true, false, ""}};
+  auto p = parse_args({"x", "-it", "img"}, 1, specs);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_TRUE(p->has("interactive"));
+  EXPECT_TRUE(p->has("tty"));
+  EXPECT_EQ(p->positional, std::vector<std::string>{"img"});
+  auto bad = parse_args({"x", "-in", "v"}, 1, specs);
+  EXPECT_FALSE(bad.ok());
+}
+
+}  // namespace
+}  // namespace hutch

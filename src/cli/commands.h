@@ -1,0 +1,42 @@
+// hutch commands: one function per docker command, each in its own file.
+// Commands print; the engine library does not. Exit codes follow docker:
+// 0 success, 1 a failed operation, 125 bad usage (unknown flag or command
+// arguments). Thread-safety: single-threaded process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/args.h"
+#include "base/error.h"
+
+namespace hutch::cli {
+
+struct Global {
+  std::string root = "/var/lib/hutch";
+  bool debug = false;
+};
+
+using Args = std::vector<std::string>;
+using CommandFn = int (*)(const Global&, const Args&, size_t);
+
+struct Command {
+  const char* name;
+  CommandFn fn;
+  const char* summary;
+};
+
+// The table main() dispatches on (commands.cc).
+const std::vector<Command>& commands();
+
+int cmd_version(const Global& g, const Args& a, size_t start);
+
+// Parses a command's flags; on error prints docker's usage message and
+// sets `exit_code` to 125. Prints help and sets 0 for --help.
+Result<Parsed> parse_command(const Args& a, size_t start, const std::vector<OptSpec>& specs, const char* usage,
+                             const char* summary, int* exit_code);
+// "Error: <message>" on stderr; returns `code`.
+int fail(const Error& e, int code = 1);
+void print(const std::string& text);
+
+}  // namespace hutch::cli

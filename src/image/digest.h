@@ -30,6 +30,7 @@ class Sha256 {
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
   void update(const void* data, size_t size);
+  // Returns the digest and starts over for the next message.
   Digest finish();
 
  private:

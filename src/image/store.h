@@ -33,13 +33,16 @@ class ContentStore {
   Status init() const;
   const std::string& root() const { return root_; }
 
+  // Digests must be valid (from Digest::parse or Sha256); the functions
+  // below check that themselves. A missing blob is an ENOENT error.
   std::string blob_path(const Digest& d) const;
   bool has(const Digest& d) const;
   Result<uint64_t> size(const Digest& d) const;
   Result<std::string> read(const Digest& d, size_t max_size = 64 << 20) const;
   Result<UniqueFd> open(const Digest& d) const;
 
-  // Starts a write; `expected` (digest and size) is checked at commit.
+  // Starts a write; `expected` (digest and size) is checked at commit, and a
+  // write past `expected_size` fails at once. Only sha256 can be verified.
   Result<BlobWriter> writer(std::optional<Digest> expected = std::nullopt,
                             std::optional<uint64_t> expected_size = std::nullopt) const;
   // Writes a whole blob from memory; returns its digest.
@@ -55,7 +58,9 @@ class ContentStore {
 };
 
 // Streams bytes into an ingest file while hashing them; commit() verifies
-// and renames into place. Destroying an uncommitted writer removes its file.
+// and renames into place. Destroying an uncommitted writer removes its file,
+// and so does any failed write or commit: the writer is then closed. The
+// store must outlive its writers.
 class BlobWriter {
  public:
   BlobWriter(BlobWriter&&) noexcept;
@@ -69,6 +74,8 @@ class BlobWriter {
  private:
   friend class ContentStore;
   BlobWriter() = default;
+  // Closes and unlinks the ingest file (failure, destruction, duplicate).
+  void discard();
   const ContentStore* store_ = nullptr;
   UniqueFd fd_;
   std::string tmp_path_;

@@ -1,0 +1,150 @@
+#include "image/image_index.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "base/fd.h"
+#include "base/fs.h"
+#include "base/json.h"
+
+namespace hutch::image {
+namespace {
+
+json_t* strings(const std::vector<std::string>& xs) {
+  json_t* a = json_array();
+  for (const auto& x : xs) json_array_append_new(a, json::str(x));
+  return a;
+}
+
+std::vector<std::string> strings_of(const json_t* a) {
+  std::vector<std::string> out;
+  size_t i;
+  json_t* v;
+  json_array_foreach(a, i, v) {
+    if (json_is_string(v)) out.emplace_back(json_string_value(v));
+  }
+  return out;
+}
+
+class Lock {
+ public:
+  static Result<Lock> take(const std::string& root) {
+    TRY(fs::mkdir_p(root, 0700));
+    UniqueFd fd(::open((root + "/images.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd) return Error::from_errno("open \"" + root + "/images.lock\"");
+    if (::flock(fd.get(), LOCK_EX) != 0) return Error::from_errno("lock the image index");
+    Lock l;
+    l.fd_ = std::move(fd);
+    return l;
+  }
+
+ private:
+  UniqueFd fd_;
+};
+
+bool is_hex_prefix(const std::string& s) {
+  if (s.size() < 4) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+Result<std::map<std::string, ImageRecord>> ImageIndex::read_unlocked() const {
+  std::map<std::string, ImageRecord> all;
+  std::string path = root_ + "/images.json";
+  if (!fs::exists(path)) return all;
+  ASSIGN_OR_RETURN(json::Ptr doc, json::parse_file(path));
+  const char* key;
+  json_t* v;
+  json_object_foreach(json_object_get(doc.get(), "images"), key, v) {
+    ImageRecord r;
+    r.manifest = key;
+    auto s = [&](const char* k) {
+      const char* x = json_string_value(json_object_get(v, k));
+      return std::string(x ? x : "");
+    };
+    r.config = s("config");
+    r.media_type = s("mediaType");
+    r.names = strings_of(json_object_get(v, "names"));
+    r.layers = strings_of(json_object_get(v, "layers"));
+    r.diff_ids = strings_of(json_object_get(v, "diffIds"));
+    r.size = static_cast<uint64_t>(json_integer_value(json_object_get(v, "size")));
+    r.created = static_cast<int64_t>(json_integer_value(json_object_get(v, "created")));
+    all[key] = std::move(r);
+  }
+  return all;
+}
+
+Status ImageIndex::write_unlocked(const std::map<std::string, ImageRecord>& all) const {
+  json::Ptr doc(json_object());
+  json_t* images = json_object();
+  for (const auto& [key, r] : all) {
+    json_t* o = json_object();
+    json_object_set_new(o, "config", json::str(r.config));
+    json_object_set_new(o, "mediaType", json::str(r.media_type));
+    json_object_set_new(o, "names", strings(r.names));
+    json_object_set_new(o, "layers", strings(r.layers));
+    json_object_set_new(o, "diffIds", strings(r.diff_ids));
+    json_object_set_new(o, "size", json_integer(static_cast<json_int_t>(r.size)));
+    json_object_set_new(o, "created", json_integer(r.created));
+    json_object_set_new(images, key.c_str(), o);
+  }
+  json_object_set_new(doc.get(), "images", images);
+  return fs::write_file_atomic(root_ + "/images.json", json::dump(doc.get(), 1) + "\n", 0600);
+}
+
+Result<std::vector<ImageRecord>> ImageIndex::list() const {
+  ASSIGN_OR_RETURN(Lock lock, Lock::take(root_));
+  ASSIGN_OR_RETURN(auto all, read_unlocked());
+  std::vector<ImageRecord> out;
+  for (auto& [k, r] : all) out.push_back(std::move(r));
+  std::sort(out.begin(), out.end(), [](const ImageRecord& a, const ImageRecord& b) { return a.created > b.created; });
+  return out;
+}
+
+Result<ImageRecord> ImageIndex::find(const std::string& what) const {
+  ASSIGN_OR_RETURN(auto images, list());
+  for (const auto& r : images)
+    for (const auto& n : r.names)
+      if (n == what) return r;
+  std::string id = what.rfind("sha256:", 0) == 0 ? what.substr(7) : what;
+  std::vector<const ImageRecord*> hits;
+  if (is_hex_prefix(id)) {
+    for (const auto& r : images)
+      if (r.config.compare(7, id.size(), id) == 0 || r.manifest.compare(7, id.size(), id) == 0) hits.push_back(&r);
+  }
+  if (hits.size() == 1) return *hits[0];
+  if (hits.size() > 1) return Error::plain(EINVAL, "image ID prefix \"" + what + "\" is ambiguous");
+  return Error::plain(ENOENT, "No such image: " + what);
+}
+
+Status ImageIndex::update(const std::function<Status(std::map<std::string, ImageRecord>&)>& change) const {
+  ASSIGN_OR_RETURN(Lock lock, Lock::take(root_));
+  ASSIGN_OR_RETURN(auto all, read_unlocked());
+  TRY(change(all));
+  return write_unlocked(all);
+}
+
+Status ImageIndex::put(const ImageRecord& rec) const {
+  return update([&](std::map<std::string, ImageRecord>& all) -> Status {
+    for (auto& [k, r] : all) {
+      if (k == rec.manifest) continue;
+      std::erase_if(r.names, [&](const std::string& n) {
+        return std::find(rec.names.begin(), rec.names.end(), n) != rec.names.end();
+      });
+    }
+    ImageRecord merged = rec;
+    if (auto it = all.find(rec.manifest); it != all.end()) {
+      for (const auto& n : it->second.names)
+        if (std::find(merged.names.begin(), merged.names.end(), n) == merged.names.end()) merged.names.push_back(n);
+      merged.created = it->second.created;
+    }
+    all[rec.manifest] = std::move(merged);
+    return {};
+  });
+}
+
+}  // namespace hutch::image

@@ -4,6 +4,11 @@ namespace hutch::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"image", cmd_image, "Manage images"},
+      {"images", cmd_images, "List images"},
+      {"load", cmd_load, "Load an image from a tar archive or STDIN"},
+      {"rmi", cmd_rmi, "Remove one or more images"},
+      {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
       {"version", cmd_version, "Show the hutch version information"},
   };
   return kCommands;

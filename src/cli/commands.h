@@ -30,6 +30,11 @@ struct Command {
 const std::vector<Command>& commands();
 
 int cmd_version(const Global& g, const Args& a, size_t start);
+int cmd_images(const Global& g, const Args& a, size_t start);
+int cmd_image(const Global& g, const Args& a, size_t start);
+int cmd_load(const Global& g, const Args& a, size_t start);
+int cmd_tag(const Global& g, const Args& a, size_t start);
+int cmd_rmi(const Global& g, const Args& a, size_t start);
 
 // Parses a command's flags; on error prints docker's usage message and
 // sets `exit_code` to 125. Prints help and sets 0 for --help.

@@ -142,6 +142,18 @@ Status ImageIndex::put(const ImageRecord& rec) const {
         if (std::find(merged.names.begin(), merged.names.end(), n) == merged.names.end()) merged.names.push_back(n);
       merged.created = it->second.created;
     }
+    // One image per config (docker's image ID): a record for the same
+    // config under another manifest (docker-archive vs oci-archive of one
+    // image) folds into this one.
+    for (auto it = all.begin(); it != all.end();) {
+      if (it->first != rec.manifest && it->second.config == rec.config) {
+        for (const auto& n : it->second.names)
+          if (std::find(merged.names.begin(), merged.names.end(), n) == merged.names.end()) merged.names.push_back(n);
+        it = all.erase(it);
+      } else {
+        ++it;
+      }
+    }
     all[rec.manifest] = std::move(merged);
     return {};
   });

@@ -81,3 +81,19 @@ TEST_F(ImageIndexTest, ConcurrentWritersLoseNothing) {
 
 }  // namespace
 }  // namespace hutch::image
+
+namespace hutch::image {
+namespace {
+
+TEST_F(ImageIndexTest, OneRecordPerConfig) {
+  ImageIndex idx(root_);
+  ASSERT_TRUE(idx.put(rec("a", "1", {"x:latest", "x:old"})).ok());
+  ASSERT_TRUE(idx.put(rec("b", "1", {"x:latest"})).ok());
+  auto all = idx.list();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].manifest, "sha256:" + std::string(64, 'b'));
+  EXPECT_EQ((*all)[0].names.size(), 2u);
+}
+
+}  // namespace
+}  // namespace hutch::image

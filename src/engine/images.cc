@@ -1,0 +1,162 @@
+#include "engine/images.h"
+
+#include <algorithm>
+#include <set>
+
+#include "base/json.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "oci/image.h"
+#include "registry/reference.h"
+
+namespace hutch::engine {
+
+Result<std::string> normalise_name(const std::string& name) {
+  ASSIGN_OR_RETURN(registry::Reference r, registry::Reference::parse(name));
+  return r.str();
+}
+
+Images::Images(const std::string& root)
+    : root_(root), content_(root), layers_(root), index_(root) {}
+
+Result<std::vector<image::ImageRecord>> Images::load(int fd) {
+  image::Stores s;
+  s.content = &content_;
+  s.layers = &layers_;
+  s.index = &index_;
+  s.normalise = [](const std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    for (const auto& n : names) {
+      auto r = normalise_name(n);
+      if (r.ok()) out.push_back(*r);
+      else log::warn("load", "skipping name \"" + n + "\": " + r.error().message());
+    }
+    return out;
+  };
+  return image::load_archive(fd, s, image::host_platform());
+}
+
+Result<image::ImageRecord> Images::find(const std::string& what) const {
+  auto n = normalise_name(what);
+  if (n.ok()) {
+    auto r = index_.find(*n);
+    if (r.ok()) return r;
+  }
+  return index_.find(what);
+}
+
+Status Images::tag(const std::string& source, const std::string& target) {
+  ASSIGN_OR_RETURN(image::ImageRecord rec, find(source));
+  ASSIGN_OR_RETURN(std::string name, normalise_name(target));
+  rec.names = {name};
+  return index_.put(rec);
+}
+
+Result<std::vector<std::string>> Images::remove(const std::string& what, bool force) {
+  ASSIGN_OR_RETURN(image::ImageRecord rec, find(what));
+  std::vector<std::string> lines;
+  auto n = normalise_name(what);
+  bool by_name = n.ok() && std::find(rec.names.begin(), rec.names.end(), *n) != rec.names.end();
+  TRY(index_.update([&](std::map<std::string, image::ImageRecord>& all) -> Status {
+    auto& r = all.at(rec.manifest);
+    if (by_name && r.names.size() > 1) {
+      std::erase(r.names, *n);
+      auto ref = registry::Reference::parse(*n);
+      lines.push_back("Untagged: " + (ref.ok() ? ref->familiar() : *n));
+      return {};
+    }
+    if (!by_name && r.names.size() > 1 && !force)
+      return Error::plain(EBUSY, "conflict: unable to delete " + rec.config.substr(7, 12) +
+                                     " (must be forced) - image is referenced in multiple repositories");
+    for (const auto& name : r.names) {
+      auto ref = registry::Reference::parse(name);
+      lines.push_back("Untagged: " + (ref.ok() ? ref->familiar() : name));
+    }
+    lines.push_back("Deleted: " + rec.config);
+    all.erase(rec.manifest);
+    return {};
+  }));
+  auto freed = gc();
+  if (!freed.ok()) log::warn("rmi", "garbage collection: " + freed.error().message());
+  return lines;
+}
+
+Result<uint64_t> Images::gc() {
+  ASSIGN_OR_RETURN(auto images, index_.list());
+  std::set<std::string> blobs, chains;
+  for (const auto& r : images) {
+    blobs.insert(r.manifest);
+    blobs.insert(r.config);
+    for (const auto& l : r.layers) blobs.insert(l);
+    std::vector<image::Digest> diffs;
+    for (const auto& d : r.diff_ids) {
+      auto dg = image::Digest::parse(d);
+      if (dg.ok()) diffs.push_back(*dg);
+    }
+    for (const auto& c : image::chain_ids(diffs)) chains.insert(c.str());
+  }
+  uint64_t freed = 0;
+  ASSIGN_OR_RETURN(auto all_layers, layers_.list());
+  for (const auto& c : all_layers) {
+    if (chains.count(c.str())) continue;
+    auto sz = layers_.size(c);
+    if (layers_.remove(c).ok() && sz.ok()) freed += *sz;
+  }
+  ASSIGN_OR_RETURN(auto all_blobs, content_.list());
+  for (const auto& b : all_blobs) {
+    if (blobs.count(b.str())) continue;
+    auto sz = content_.size(b);
+    if (content_.remove(b).ok() && sz.ok()) freed += *sz;
+  }
+  (void)content_.clean_ingest(3600);
+  return freed;
+}
+
+Result<std::string> Images::inspect_json(const std::string& what) const {
+  ASSIGN_OR_RETURN(image::ImageRecord rec, find(what));
+  ASSIGN_OR_RETURN(image::Digest cd, image::Digest::parse(rec.config));
+  ASSIGN_OR_RETURN(std::string cfg_text, content_.read(cd));
+  ASSIGN_OR_RETURN(json::Ptr cfg, json::parse(cfg_text));
+  json::Ptr o(json_object());
+  json_object_set_new(o.get(), "Id", json::str(rec.config));
+  json_t* tags = json_array();
+  json_t* digests = json_array();
+  for (const auto& n : rec.names) {
+    auto ref = registry::Reference::parse(n);
+    json_array_append_new(tags, json::str(ref.ok() ? ref->familiar() : n));
+    if (ref.ok()) {
+      std::string repo = ref->familiar().substr(0, ref->familiar().rfind(':'));
+      json_array_append_new(digests, json::str(repo + "@" + rec.manifest));
+    }
+  }
+  json_object_set_new(o.get(), "RepoTags", tags);
+  json_object_set_new(o.get(), "RepoDigests", digests);
+  json_object_set_new(o.get(), "Parent", json::str(""));
+  json_object_set_new(o.get(), "Comment", json::str(""));
+  auto copy = [&](const char* from, const char* to) {
+    json_t* v = json_object_get(cfg.get(), from);
+    json_object_set(o.get(), to, v ? v : json::str(""));
+  };
+  copy("created", "Created");
+  json_object_set_new(o.get(), "DockerVersion", json::str(""));
+  copy("author", "Author");
+  json_t* c = json_object_get(cfg.get(), "config");
+  json_object_set(o.get(), "Config", c ? c : json_object());
+  copy("architecture", "Architecture");
+  if (json_object_get(cfg.get(), "variant")) copy("variant", "Variant");
+  copy("os", "Os");
+  json_object_set_new(o.get(), "Size", json_integer(static_cast<json_int_t>(rec.size)));
+  json_object_set_new(o.get(), "VirtualSize", json_integer(static_cast<json_int_t>(rec.size)));
+  json_t* rootfs = json_object();
+  json_object_set_new(rootfs, "Type", json::str("layers"));
+  json_t* layers = json_array();
+  for (const auto& d : rec.diff_ids) json_array_append_new(layers, json::str(d));
+  json_object_set_new(rootfs, "Layers", layers);
+  json_object_set_new(o.get(), "RootFS", rootfs);
+  json_t* meta = json_object();
+  json_object_set_new(meta, "LastTagTime", json::str("0001-01-01T00:00:00Z"));
+  json_object_set_new(o.get(), "Metadata", meta);
+  return json::dump(o.get(), 4);
+}
+
+}  // namespace hutch::engine

@@ -1,0 +1,45 @@
+// Engine image operations shared by the CLI and (later) the REST API:
+// load, list, tag, remove (with garbage collection of unreferenced layers
+// and blobs), inspect in docker's JSON shape.
+// Thread-safety: one instance per call site; cross-process safety comes
+// from the stores (atomic renames, the index lock).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "image/archive.h"
+#include "image/image_index.h"
+#include "image/layer_store.h"
+#include "image/store.h"
+
+namespace hutch::engine {
+
+class Images {
+ public:
+  explicit Images(const std::string& root);
+
+  Result<std::vector<image::ImageRecord>> load(int fd);
+  Result<std::vector<image::ImageRecord>> list() const { return index_.list(); }
+  // Resolves a user's name ("busybox", "sha256:…", short ID).
+  Result<image::ImageRecord> find(const std::string& name_or_id) const;
+  Status tag(const std::string& source, const std::string& target);
+  // docker rmi: returns the "Untagged: …" / "Deleted: …" lines.
+  Result<std::vector<std::string>> remove(const std::string& name_or_id, bool force);
+  // docker image inspect's object for one image.
+  Result<std::string> inspect_json(const std::string& name_or_id) const;
+  // Removes layers and blobs no image references; returns bytes freed.
+  Result<uint64_t> gc();
+
+ private:
+  std::string root_;
+  image::ContentStore content_;
+  image::LayerStore layers_;
+  image::ImageIndex index_;
+};
+
+// "busybox" -> "docker.io/library/busybox:latest"; errors name the input.
+Result<std::string> normalise_name(const std::string& name);
+
+}  // namespace hutch::engine

@@ -1,0 +1,94 @@
+#include "image/layer_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fd.h"
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/scope.h"
+#include "image/layer.h"
+
+namespace hutch::image {
+
+std::vector<Digest> chain_ids(const std::vector<Digest>& diff_ids) {
+  std::vector<Digest> out;
+  for (const auto& d : diff_ids) {
+    if (out.empty()) {
+      out.push_back(d);
+    } else {
+      out.push_back(sha256_of(out.back().str() + " " + d.str()));
+    }
+  }
+  return out;
+}
+
+std::string LayerStore::dir(const Digest& c) const { return root_ + "/layers/" + c.hex; }
+std::string LayerStore::diff_dir(const Digest& c) const { return dir(c) + "/diff"; }
+bool LayerStore::has(const Digest& c) const { return fs::exists(dir(c) + "/layer.json"); }
+
+Result<uint64_t> LayerStore::size(const Digest& c) const {
+  ASSIGN_OR_RETURN(json::Ptr doc, json::parse_file(dir(c) + "/layer.json"));
+  return static_cast<uint64_t>(json_integer_value(json_object_get(doc.get(), "size")));
+}
+
+Status LayerStore::unpack(int in_fd, const Digest& chain_id, const Digest& diff_id, const std::string& parent,
+                          bool rootless) const {
+  if (has(chain_id)) return {};
+  TRY(fs::mkdir_p(root_ + "/layers", 0700));
+  std::string tmpl = root_ + "/layers/.tmp-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) return Error::from_errno("make a temporary layer directory");
+  std::string tmp = tmpl;
+  ScopeGuard cleanup([&] { (void)fs::remove_all(tmp); });
+  if (::mkdir((tmp + "/diff").c_str(), 0755) != 0) return Error::from_errno("mkdir \"" + tmp + "/diff\"");
+  UniqueFd target(::open((tmp + "/diff").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!target) return Error::from_errno("open \"" + tmp + "/diff\"");
+  ApplyOptions opts;
+  opts.preserve_owners = !rootless;
+  opts.create_devices = !rootless;
+  ASSIGN_OR_RETURN(ApplyResult r, apply_layer(in_fd, target.get(), opts));
+  if (!(r.diff_id == diff_id))
+    return Error::plain(EINVAL, "layer " + chain_id.str() + ": content has diff_id " + r.diff_id.str() +
+                                    ", the image config says " + diff_id.str());
+  json::Ptr meta(json_object());
+  json_object_set_new(meta.get(), "diffId", json::str(diff_id.str()));
+  json_object_set_new(meta.get(), "parent", json::str(parent));
+  json_object_set_new(meta.get(), "size", json_integer(static_cast<json_int_t>(r.unpacked_bytes)));
+  TRY(fs::write_file_atomic(tmp + "/layer.json", json::dump(meta.get()) + "\n", 0600));
+  // Publish atomically; another process may have won the race.
+  if (::rename(tmp.c_str(), dir(chain_id).c_str()) != 0) {
+    if ((errno == ENOTEMPTY || errno == EEXIST) && has(chain_id)) return {};
+    return Error::from_errno("publish layer " + chain_id.str());
+  }
+  cleanup.release();
+  return {};
+}
+
+Status LayerStore::remove(const Digest& c) const {
+  // Hide it first (rename is atomic), then delete at leisure.
+  std::string gone = root_ + "/layers/.tmp-rm-" + c.hex;
+  if (::rename(dir(c).c_str(), gone.c_str()) != 0) {
+    if (errno == ENOENT) return {};
+    return Error::from_errno("remove layer " + c.str());
+  }
+  return fs::remove_all(gone);
+}
+
+Result<std::vector<Digest>> LayerStore::list() const {
+  std::vector<Digest> out;
+  DIR* d = ::opendir((root_ + "/layers").c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() != 64) continue;
+    auto dg = Digest::parse("sha256:" + n);
+    if (dg.ok() && has(*dg)) out.push_back(*dg);
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace hutch::image

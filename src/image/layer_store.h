@@ -1,0 +1,47 @@
+// LayerStore: unpacked layers, each once, shared as overlayfs lower dirs
+// by every image and container that uses them.
+//
+// Layout: <root>/layers/<chain-id hex>/diff (the files) and .../layer.json
+// ({"diffId","parent","size"}). A layer is unpacked into
+// <root>/layers/.tmp-<random>/diff and renamed into place only when it
+// is complete and its diff_id matched, so a crash never leaves a partial
+// layer visible; leftovers of crashed unpacks are removed by gc.
+// The chain ID is image-spec's: chain(L0) = diff_id(L0);
+// chain(Ln) = sha256(chain(Ln-1) + " " + diff_id(Ln)).
+// Thread-safety: independent; concurrent unpacks of the same layer race to
+// the rename and the loser discards its copy.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "image/digest.h"
+
+namespace hutch::image {
+
+std::vector<Digest> chain_ids(const std::vector<Digest>& diff_ids);
+
+class LayerStore {
+ public:
+  explicit LayerStore(std::string root) : root_(std::move(root)) {}
+
+  std::string dir(const Digest& chain_id) const;       // .../layers/<hex>
+  std::string diff_dir(const Digest& chain_id) const;  // .../layers/<hex>/diff
+  bool has(const Digest& chain_id) const;
+  Result<uint64_t> size(const Digest& chain_id) const;
+
+  // Unpacks the layer read from `in_fd` as the layer with `chain_id` whose
+  // parent is `parent` (empty for the base layer). The computed diff_id
+  // must equal `diff_id`, or nothing is kept.
+  Status unpack(int in_fd, const Digest& chain_id, const Digest& diff_id, const std::string& parent,
+                bool rootless = false) const;
+  Status remove(const Digest& chain_id) const;
+  Result<std::vector<Digest>> list() const;
+
+ private:
+  std::string root_;
+};
+
+}  // namespace hutch::image

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""hutch's local image commands against real peers: podman saves an image
+in both archive formats, hutch loads them (plain and gzip-compressed), and
+the image ID, layers and names agree with podman's inspect; tag, rmi and
+garbage collection leave the store as they found it; hostile or broken
+archives are refused with a clear error and leave nothing behind.
+
+  HUTCH=build/hutch /usr/bin/python3 tests/e2e/images_test.py
+"""
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+import hutchtest as ht  # noqa: E402
+
+HUTCH = None
+MAKE_IMAGE = os.path.join(ht.REPO, "tests/fixtures/make-image.sh")
+
+
+class ImagesCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which("podman"):
+            raise unittest.SkipTest("podman is not installed")
+        cls.tmp = ht.TempDir("img")
+        cls.pod = ["podman", "--root", cls.tmp.join("proot"), "--runroot", cls.tmp.join("prun"),
+                   "--tmpdir", cls.tmp.join("ptmp"), "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
+        rootfs = cls.tmp.join("rootfs.tar")
+        subprocess.run([MAKE_IMAGE, "rootfs-tar", rootfs], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cls.pod + ["import", "--change", "CMD=/bin/sh", "--change", "ENV=A=1", rootfs,
+                                  "localhost/hutch-test-img:v1"], check=True, stdout=subprocess.DEVNULL)
+        info = json.loads(subprocess.check_output(cls.pod + ["image", "inspect", "localhost/hutch-test-img:v1"]))[0]
+        # podman prints the bare hex; docker (and hutch) "sha256:<hex>".
+        cls.podman_id = "sha256:" + info["Id"].split(":")[-1]
+        cls.podman_layers = info["RootFS"]["Layers"]
+        cls.podman_cmd = info["Config"]["Cmd"]
+        cls.docker_tar = cls.tmp.join("docker.tar")
+        cls.oci_tar = cls.tmp.join("oci.tar")
+        subprocess.run(cls.pod + ["save", "-o", cls.docker_tar, "localhost/hutch-test-img:v1"], check=True,
+                       stderr=subprocess.DEVNULL)
+        subprocess.run(cls.pod + ["save", "--format", "oci-archive", "-o", cls.oci_tar, "localhost/hutch-test-img:v1"],
+                       check=True, stderr=subprocess.DEVNULL)
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(cls.pod + ["rmi", "-af"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.tmp.close()
+
+    def setUp(self):
+        self.root = self.tmp.join("hroot-" + self.id().split(".")[-1])
+
+    def tearDown(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def hutch(self, *args, input=None):
+        return subprocess.run([HUTCH, "--root", self.root] + list(args), input=input, capture_output=True, text=True)
+
+    def inspect(self, name):
+        r = self.hutch("image", "inspect", name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)[0]
+
+    def store_files(self):
+        out = []
+        for d, _, files in os.walk(self.root):
+            out += [os.path.join(d, f) for f in files if f not in ("images.json", "images.lock")]
+        return out
+
+    def test_load_docker_archive_matches_podman(self):
+        r = self.hutch("load", "-i", self.docker_tar)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Loaded image: localhost/hutch-test-img:v1", r.stdout)
+        info = self.inspect("localhost/hutch-test-img:v1")
+        self.assertEqual(info["Id"], self.podman_id)
+        self.assertEqual(info["RootFS"]["Layers"], self.podman_layers)
+        self.assertEqual(info["Config"]["Cmd"], self.podman_cmd)
+        self.assertIn("A=1", info["Config"]["Env"])
+
+    def test_load_oci_archive_from_stdin_gzip(self):
+        with open(self.oci_tar, "rb") as f:
+            data = gzip.compress(f.read())
+        r = subprocess.run([HUTCH, "--root", self.root, "load"], input=data, capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.inspect("localhost/hutch-test-img:v1")["Id"], self.podman_id)
+
+    def test_both_formats_are_one_image(self):
+        self.assertEqual(self.hutch("load", "-q", "-i", self.docker_tar).returncode, 0)
+        self.assertEqual(self.hutch("load", "-q", "-i", self.oci_tar).returncode, 0)
+        out = self.hutch("images", "-q").stdout.split()
+        self.assertEqual(out, [self.podman_id[7:19]])
+
+    def test_tag_rmi_and_gc(self):
+        self.assertEqual(self.hutch("load", "-q", "-i", self.docker_tar).returncode, 0)
+        self.assertEqual(self.hutch("tag", "localhost/hutch-test-img:v1", "other:1").returncode, 0)
+        self.assertEqual(self.inspect("other:1")["Id"], self.podman_id)
+        r = self.hutch("rmi", self.podman_id[7:19])
+        self.assertNotEqual(r.returncode, 0, "an image with two names needs -f when removed by ID")
+        self.assertIn("must be forced", r.stderr)
+        r = self.hutch("rmi", "other:1")
+        self.assertEqual(r.stdout.strip(), "Untagged: other:1")
+        r = self.hutch("rmi", "localhost/hutch-test-img:v1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Deleted: " + self.podman_id, r.stdout)
+        self.assertEqual(self.store_files(), [], "garbage collection left files")
+        r = self.hutch("rmi", "nope")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("No such image: nope", r.stderr)
+
+    def test_corrupt_blob_is_refused_and_nothing_is_kept(self):
+        bad = self.tmp.join("bad-oci.tar")
+        with tarfile.open(self.oci_tar) as src, tarfile.open(bad, "w") as dst:
+            for m in src.getmembers():
+                data = src.extractfile(m).read() if m.isfile() else None
+                if m.isfile() and m.name.startswith("blobs/") and m.size > 100000:
+                    data = bytes([data[0] ^ 1]) + data[1:]  # one flipped byte in the layer
+                dst.addfile(m, __import__("io").BytesIO(data) if data is not None else None)
+        r = self.hutch("load", "-i", bad)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("digest", r.stderr)
+        self.assertEqual(self.hutch("images", "-q").stdout.strip(), "")
+        self.assertEqual([f for f in self.store_files() if "/layers/" in f], [])
+
+    def test_not_an_archive(self):
+        r = self.hutch("load", input="hello")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Error:", r.stderr)
+
+
+if __name__ == "__main__":
+    ht.require_root()
+    HUTCH = os.environ.get("HUTCH") or os.path.join(ht.REPO, "build", "hutch")
+    ht.main()

@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
       {"images", cmd_images, "List images"},
       {"load", cmd_load, "Load an image from a tar archive or STDIN"},
       {"rmi", cmd_rmi, "Remove one or more images"},
+      {"save", cmd_save, "Save one or more images to a tar archive"},
       {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
       {"version", cmd_version, "Show the hutch version information"},
   };

@@ -123,6 +123,46 @@ int cmd_load(const Global& g, const Args& a, size_t start) {
   return 0;
 }
 
+int cmd_save(const Global& g, const Args& a, size_t start) {
+  std::vector<OptSpec> opts = {{"output", "o", true, false, "Write to a file, instead of STDOUT"},
+                               {"format", "", true, false, "Archive format: docker-archive (default) or oci-archive"}};
+  int code = 0;
+  auto p = parse_command(a, start, opts, "save [OPTIONS] IMAGE [IMAGE...]",
+                         "Save one or more images to a tar archive (streamed to STDOUT by default)", &code);
+  if (!p.ok()) return code;
+  if (p->positional.empty()) {
+    std::fprintf(stderr, "\"hutch save\" requires at least 1 argument.\nSee 'hutch save --help'.\n");
+    return 125;
+  }
+  std::string fmt = p->get("format", "docker-archive");
+  if (fmt != "docker-archive" && fmt != "oci-archive")
+    return fail(Error::plain(EINVAL, "--format: unknown format \"" + fmt + "\" (docker-archive or oci-archive)"), 125);
+  UniqueFd out(1);
+  std::string tmp_path;
+  if (p->has("output")) {
+    tmp_path = p->get("output") + ".hutch-tmp";
+    out.reset(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!out) return fail(Error::from_errno("open \"" + tmp_path + "\""));
+  } else if (::isatty(1)) {
+    out.release();
+    return fail(Error::plain(EINVAL, "cowardly refusing to save to a terminal. Use the -o flag or redirect"));
+  }
+  engine::Images images(g.root);
+  auto st = images.save(p->positional,
+                        fmt == "oci-archive" ? image::ArchiveFormat::kOci : image::ArchiveFormat::kDocker, out.get());
+  if (!p->has("output")) out.release();
+  if (!st.ok()) {
+    if (!tmp_path.empty()) ::unlink(tmp_path.c_str());
+    return fail(st.error());
+  }
+  // The file appears whole or not at all.
+  if (!tmp_path.empty() && ::rename(tmp_path.c_str(), p->get("output").c_str()) != 0) {
+    ::unlink(tmp_path.c_str());
+    return fail(Error::from_errno("rename to \"" + p->get("output") + "\""));
+  }
+  return 0;
+}
+
 int cmd_tag(const Global& g, const Args& a, size_t start) {
   int code = 0;
   auto p = parse_command(a, start, {}, "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
@@ -198,6 +238,7 @@ int cmd_image(const Global& g, const Args& a, size_t start) {
     if (sub == "rm") return cmd_rmi(g, a, start + 1);
     if (sub == "tag") return cmd_tag(g, a, start + 1);
     if (sub == "load") return cmd_load(g, a, start + 1);
+    if (sub == "save") return cmd_save(g, a, start + 1);
     if (sub != "--help" && sub != "-h") {
       std::fprintf(stderr, "hutch: 'image %s' is not a hutch command.\nSee 'hutch image --help'\n", sub.c_str());
       return 1;
@@ -205,7 +246,7 @@ int cmd_image(const Global& g, const Args& a, size_t start) {
   }
   print("\nUsage:  hutch image COMMAND\n\nManage images\n\nCommands:\n  inspect     Display detailed information on one "
         "or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm  "
-        "        Remove one or more images\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n");
+        "        Remove one or more images\n  save        Save one or more images to a tar archive\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n");
   return 0;
 }
 

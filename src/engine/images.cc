@@ -81,6 +81,27 @@ Result<std::vector<std::string>> Images::remove(const std::string& what, bool fo
   return lines;
 }
 
+Status Images::save(const std::vector<std::string>& names, image::ArchiveFormat format, int out_fd) const {
+  std::vector<image::SaveItem> items;
+  for (const auto& n : names) {
+    ASSIGN_OR_RETURN(image::ImageRecord rec, find(n));
+    image::SaveItem it;
+    it.record = rec;
+    // A name given by the user is written as given (normalised); an ID
+    // saves the image with all its names.
+    auto norm = normalise_name(n);
+    std::vector<std::string> full = norm.ok() && std::find(rec.names.begin(), rec.names.end(), *norm) != rec.names.end()
+                                        ? std::vector<std::string>{*norm}
+                                        : rec.names;
+    for (const auto& f : full) {
+      auto ref = registry::Reference::parse(f);
+      it.names.push_back(ref.ok() ? (format == image::ArchiveFormat::kDocker ? ref->familiar() : ref->str()) : f);
+    }
+    items.push_back(std::move(it));
+  }
+  return image::save_archive(out_fd, items, format, content_, root_ + "/tmp");
+}
+
 Result<uint64_t> Images::gc() {
   ASSIGN_OR_RETURN(auto images, index_.list());
   std::set<std::string> blobs, chains;

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "image/archive.h"
+#include "image/archive_save.h"
 #include "image/image_index.h"
 #include "image/layer_store.h"
 #include "image/store.h"
@@ -29,6 +30,8 @@ class Images {
   Result<std::vector<std::string>> remove(const std::string& name_or_id, bool force);
   // docker image inspect's object for one image.
   Result<std::string> inspect_json(const std::string& name_or_id) const;
+  // docker save: the named images into one archive on `out_fd`.
+  Status save(const std::vector<std::string>& names, image::ArchiveFormat format, int out_fd) const;
   // Removes layers and blobs no image references; returns bytes freed.
   Result<uint64_t> gc();
 

@@ -187,7 +187,7 @@ TEST_F(LayerTest, PaxXattrs) {
   d.xattrs = {{"user.dir", "yes"}};
   // overlayfs' own xattrs steer lookups across layers: never taken from a tar.
   TarEntry o = file("o", "");
-  o.xattrs = {{"trusted.overlay.redirect", "/etc"}, {"user.kept", "1"}};
+  o.xattrs = {{"trusted.overlay.redirect", "/etc"}, {"user.overlay.origin", "x"}, {"user.kept", "1"}};
   auto r = apply({f, d, o});
   ASSERT_TRUE(r.ok()) << r.error().message();
   char buf[64];
@@ -198,6 +198,7 @@ TEST_F(LayerTest, PaxXattrs) {
   n = ::lgetxattr(dir_.path("d").c_str(), "user.dir", buf, sizeof buf);
   EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "yes");
   EXPECT_LT(::lgetxattr(dir_.path("o").c_str(), "trusted.overlay.redirect", buf, sizeof buf), 0);
+  EXPECT_LT(::lgetxattr(dir_.path("o").c_str(), "user.overlay.origin", buf, sizeof buf), 0);
   EXPECT_GT(::lgetxattr(dir_.path("o").c_str(), "user.kept", buf, sizeof buf), 0);
 }
 

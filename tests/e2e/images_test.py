@@ -113,6 +113,26 @@ class ImagesCase(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("No such image: nope", r.stderr)
 
+    def test_save_is_loaded_by_podman_and_read_by_skopeo(self):
+        self.assertEqual(self.hutch("load", "-q", "-i", self.oci_tar).returncode, 0)
+        for fmt, transport in (("docker-archive", "docker-archive"), ("oci-archive", "oci-archive")):
+            out = self.tmp.join("saved-%s-%s.tar" % (fmt, self.id().split(".")[-1]))
+            r = self.hutch("save", "--format", fmt, "-o", out, "localhost/hutch-test-img:v1")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            pod = ["podman", "--root", self.tmp.join("p2root"), "--runroot", self.tmp.join("p2run"),
+                   "--tmpdir", self.tmp.join("p2tmp"), "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
+            try:
+                r = subprocess.run(pod + ["load", "-i", out], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                info = json.loads(subprocess.check_output(pod + ["image", "inspect", "localhost/hutch-test-img:v1"]))[0]
+                self.assertEqual("sha256:" + info["Id"].split(":")[-1], self.podman_id, fmt)
+            finally:
+                subprocess.run(pod + ["rmi", "-af"], capture_output=True)
+            if shutil.which("skopeo"):
+                r = subprocess.run(["skopeo", "inspect", "%s:%s" % (transport, out)], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(json.loads(r.stdout)["Layers"][-1].split(":")[0], "sha256")
+
     def test_corrupt_blob_is_refused_and_nothing_is_kept(self):
         bad = self.tmp.join("bad-oci.tar")
         with tarfile.open(self.oci_tar) as src, tarfile.open(bad, "w") as dst:

@@ -17,7 +17,8 @@ namespace hutch::image::internal {
 namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-constexpr std::string_view kOverlayXattrPrefix = "trusted.overlay.";
+// overlayfs' private xattrs: "user.overlay." when mounted with userxattr.
+constexpr std::string_view kOverlayXattrPrefixes[] = {"trusted.overlay.", "user.overlay."};
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
@@ -227,7 +228,9 @@ Status Unpacker::set_xattrs(struct archive_entry* e, int fd, int parent, const s
   size_t size;
   while (archive_entry_xattr_next(e, &key, &value, &size) == ARCHIVE_OK) {
     std::string_view k(key);
-    if (k.substr(0, kOverlayXattrPrefix.size()) == kOverlayXattrPrefix) {
+    bool overlay = false;
+    for (std::string_view prefix : kOverlayXattrPrefixes) overlay = overlay || k.substr(0, prefix.size()) == prefix;
+    if (overlay) {
       log::debug("image", "dropping xattr " + std::string(k) + " from layer");
       continue;
     }

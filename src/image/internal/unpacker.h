@@ -17,8 +17,9 @@
 //     directories, and not be directories;
 //   - ".wh.NAME" becomes a 0:0 character device NAME, ".wh..wh..opq" sets
 //     trusted.overlay.opaque=y on its directory (overlayfs.rst, "whiteouts
-//     and opaque directories"); the tar's own trusted.overlay.* xattrs are
-//     dropped, since they steer overlayfs lookups across layers;
+//     and opaque directories"); the tar's own trusted.overlay.* and
+//     user.overlay.* xattrs are dropped, since they steer overlayfs lookups
+//     (redirect, origin, metacopy) across layers;
 //   - devices need ApplyOptions::create_devices, else they are skipped and
 //     counted; fifos need no privilege and are always made; sockets are
 //     skipped;

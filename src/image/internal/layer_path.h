@@ -6,7 +6,8 @@
 // components are dropped, and ".." removes the previous component. A name
 // whose ".." would climb above the root ("../x", "a/../../x") is refused;
 // Docker refuses such a layer too ("breakout"). Lexical ".." is safe here
-// because the components it cancels are never looked up.
+// because the components it cancels are never looked up. Names longer than
+// PATH_MAX after normalisation are refused too.
 // Thread-safety: pure functions.
 #pragma once
 

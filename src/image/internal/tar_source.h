@@ -6,7 +6,9 @@
 // uncompressed tar (image-spec config.md, "layer DiffID") and libarchive does
 // not expose those bytes. Every byte handed out is hashed; drain() reads and
 // hashes what the tar reader did not need (padding after the end-of-archive
-// blocks), so diff_id() covers the whole stream. Streams in fixed buffers:
+// blocks), so diff_id() covers the whole stream. Several gzip members or
+// zstd frames are read as one stream; zero bytes after the last one (block
+// padding some writers add) are skipped. Streams in fixed buffers:
 // no temp files, memory independent of the layer size.
 // Thread-safety: an instance is used by one thread.
 #pragma once

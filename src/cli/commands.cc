@@ -6,6 +6,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"image", cmd_image, "Manage images"},
       {"images", cmd_images, "List images"},
+      {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
       {"load", cmd_load, "Load an image from a tar archive or STDIN"},
       {"rmi", cmd_rmi, "Remove one or more images"},
       {"save", cmd_save, "Save one or more images to a tar archive"},

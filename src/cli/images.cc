@@ -163,6 +163,40 @@ int cmd_save(const Global& g, const Args& a, size_t start) {
   return 0;
 }
 
+int cmd_import(const Global& g, const Args& a, size_t start) {
+  std::vector<OptSpec> opts = {{"change", "c", true, true, "Apply Dockerfile instruction to the created image"},
+                               {"message", "m", true, false, "Set commit message for imported image"},
+                               {"platform", "", true, false, "Set platform (only this host's is supported)"}};
+  int code = 0;
+  auto p = parse_command(a, start, opts, "import [OPTIONS] file|- [REPOSITORY[:TAG]]",
+                         "Import the contents from a tarball to create a filesystem image", &code);
+  if (!p.ok()) return code;
+  if (p->positional.empty() || p->positional.size() > 2) {
+    std::fprintf(stderr, "\"hutch import\" requires 1 or 2 arguments.\nSee 'hutch import --help'.\n");
+    return 125;
+  }
+  if (p->has("platform")) {
+    auto host = image::host_platform();
+    if (p->get("platform") != "linux/" + host.architecture)
+      return fail(Error::plain(ENOTSUP, "--platform: only linux/" + host.architecture + " (this host) is supported"), 125);
+  }
+  UniqueFd in(0);
+  const std::string& src = p->positional[0];
+  if (src != "-") {
+    if (src.find("://") != std::string::npos)
+      return fail(Error::plain(ENOTSUP, "importing from a URL is not supported; download the file first"), 125);
+    in.reset(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in) return fail(Error::from_errno("open \"" + src + "\""));
+  }
+  engine::Images images(g.root);
+  auto rec = images.import(in.get(), p->positional.size() == 2 ? p->positional[1] : "", p->all("change"),
+                           p->get("message"));
+  if (src == "-") in.release();
+  if (!rec.ok()) return fail(rec.error());
+  print(rec->config + "\n");
+  return 0;
+}
+
 int cmd_tag(const Global& g, const Args& a, size_t start) {
   int code = 0;
   auto p = parse_command(a, start, {}, "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
@@ -239,12 +273,13 @@ int cmd_image(const Global& g, const Args& a, size_t start) {
     if (sub == "tag") return cmd_tag(g, a, start + 1);
     if (sub == "load") return cmd_load(g, a, start + 1);
     if (sub == "save") return cmd_save(g, a, start + 1);
+    if (sub == "import") return cmd_import(g, a, start + 1);
     if (sub != "--help" && sub != "-h") {
       std::fprintf(stderr, "hutch: 'image %s' is not a hutch command.\nSee 'hutch image --help'\n", sub.c_str());
       return 1;
     }
   }
-  print("\nUsage:  hutch image COMMAND\n\nManage images\n\nCommands:\n  inspect     Display detailed information on one "
+  print("\nUsage:  hutch image COMMAND\n\nManage images\n\nCommands:\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one "
         "or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm  "
         "        Remove one or more images\n  save        Save one or more images to a tar archive\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n");
   return 0;

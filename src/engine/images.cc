@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <set>
 
+#include <time.h>
+#include <unistd.h>
+
+#include "base/fd.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "engine/import.h"
 #include "oci/image.h"
 #include "registry/reference.h"
 
@@ -79,6 +84,77 @@ Result<std::vector<std::string>> Images::remove(const std::string& what, bool fo
   auto freed = gc();
   if (!freed.ok()) log::warn("rmi", "garbage collection: " + freed.error().message());
   return lines;
+}
+
+Result<image::ImageRecord> Images::import(int fd, const std::string& name, const std::vector<std::string>& changes,
+                                          const std::string& message) {
+  oci::ImageConfig cfg;
+  for (const auto& c : changes) TRY(apply_change(c, cfg.config));
+  std::string ref;
+  if (!name.empty()) {
+    ASSIGN_OR_RETURN(ref, normalise_name(name));
+  }
+  TRY(content_.init());
+  // Keep the tarball as the layer blob, as sent (compressed or not).
+  ASSIGN_OR_RETURN(image::BlobWriter w, content_.writer());
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) TRY(w.write(buf, static_cast<size_t>(n)));
+  if (n < 0) return Error::from_errno("read the tarball");
+  uint64_t blob_size = w.written();
+  ASSIGN_OR_RETURN(image::Digest blob, w.commit());
+  ASSIGN_OR_RETURN(UniqueFd in, content_.open(blob));
+  char magic[4] = {};
+  ssize_t got = ::pread(in.get(), magic, sizeof magic, 0);
+  bool gz = got >= 2 && static_cast<unsigned char>(magic[0]) == 0x1f && static_cast<unsigned char>(magic[1]) == 0x8b;
+  bool zst = got >= 4 && static_cast<unsigned char>(magic[0]) == 0x28 && static_cast<unsigned char>(magic[1]) == 0xb5 &&
+             static_cast<unsigned char>(magic[2]) == 0x2f && static_cast<unsigned char>(magic[3]) == 0xfd;
+  auto diff = layers_.unpack_base(in.get());
+  if (!diff.ok()) {
+    (void)content_.remove(blob);
+    return std::move(diff).error().context("import");
+  }
+  auto plat = image::host_platform();
+  cfg.architecture = plat.architecture;
+  cfg.variant = plat.variant;
+  cfg.os = "linux";
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_nsec = 0;
+  cfg.created = format_rfc3339(ts);
+  cfg.created = cfg.created.substr(0, 19) + "Z";
+  cfg.rootfs.diff_ids = {diff->str()};
+  oci::History h;
+  h.created = cfg.created;
+  h.created_by = "hutch import";
+  h.comment = message;
+  cfg.history.push_back(h);
+  std::string cfg_text = oci::to_json(cfg);
+  ASSIGN_OR_RETURN(image::Digest cfg_digest, content_.put(cfg_text));
+  oci::Manifest m;
+  m.media_type = oci::kMediaTypeImageManifest;
+  m.config.media_type = oci::kMediaTypeImageConfig;
+  m.config.digest = cfg_digest.str();
+  m.config.size = static_cast<int64_t>(cfg_text.size());
+  oci::Descriptor layer;
+  layer.media_type = gz ? oci::kMediaTypeImageLayerGzip : zst ? oci::kMediaTypeImageLayerZstd : oci::kMediaTypeImageLayer;
+  layer.digest = blob.str();
+  layer.size = static_cast<int64_t>(blob_size);
+  m.layers.push_back(layer);
+  std::string m_text = oci::to_json(m);
+  ASSIGN_OR_RETURN(image::Digest md, content_.put(m_text));
+  image::ImageRecord rec;
+  rec.manifest = md.str();
+  rec.config = cfg_digest.str();
+  rec.media_type = oci::kMediaTypeImageManifest;
+  if (!ref.empty()) rec.names = {ref};
+  rec.layers = {blob.str()};
+  rec.diff_ids = {diff->str()};
+  auto sz = layers_.size(*diff);
+  rec.size = sz.ok() ? *sz : 0;
+  rec.created = static_cast<int64_t>(ts.tv_sec);
+  TRY(index_.put(rec));
+  return rec;
 }
 
 Status Images::save(const std::vector<std::string>& names, image::ArchiveFormat format, int out_fd) const {

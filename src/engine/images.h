@@ -30,6 +30,10 @@ class Images {
   Result<std::vector<std::string>> remove(const std::string& name_or_id, bool force);
   // docker image inspect's object for one image.
   Result<std::string> inspect_json(const std::string& name_or_id) const;
+  // docker import: a rootfs tarball from `fd` as a one-layer image named
+  // `name` (may be empty), its config shaped by `changes`.
+  Result<image::ImageRecord> import(int fd, const std::string& name, const std::vector<std::string>& changes,
+                                    const std::string& message);
   // docker save: the named images into one archive on `out_fd`.
   Status save(const std::vector<std::string>& names, image::ArchiveFormat format, int out_fd) const;
   // Removes layers and blobs no image references; returns bytes freed.

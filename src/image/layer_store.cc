@@ -35,9 +35,20 @@ Result<uint64_t> LayerStore::size(const Digest& c) const {
   return static_cast<uint64_t>(json_integer_value(json_object_get(doc.get(), "size")));
 }
 
+Result<Digest> LayerStore::unpack_base(int in_fd, bool rootless) const {
+  Digest got;
+  TRY(unpack_into(in_fd, nullptr, nullptr, "", rootless, &got));
+  return got;
+}
+
 Status LayerStore::unpack(int in_fd, const Digest& chain_id, const Digest& diff_id, const std::string& parent,
                           bool rootless) const {
   if (has(chain_id)) return {};
+  return unpack_into(in_fd, &chain_id, &diff_id, parent, rootless, nullptr);
+}
+
+Status LayerStore::unpack_into(int in_fd, const Digest* chain_in, const Digest* want_diff, const std::string& parent,
+                               bool rootless, Digest* got_diff) const {
   TRY(fs::mkdir_p(root_ + "/layers", 0700));
   std::string tmpl = root_ + "/layers/.tmp-XXXXXX";
   if (!::mkdtemp(tmpl.data())) return Error::from_errno("make a temporary layer directory");
@@ -50,9 +61,13 @@ Status LayerStore::unpack(int in_fd, const Digest& chain_id, const Digest& diff_
   opts.preserve_owners = !rootless;
   opts.create_devices = !rootless;
   ASSIGN_OR_RETURN(ApplyResult r, apply_layer(in_fd, target.get(), opts));
-  if (!(r.diff_id == diff_id))
-    return Error::plain(EINVAL, "layer " + chain_id.str() + ": content has diff_id " + r.diff_id.str() +
-                                    ", the image config says " + diff_id.str());
+  if (want_diff && !(r.diff_id == *want_diff))
+    return Error::plain(EINVAL, "layer " + chain_in->str() + ": content has diff_id " + r.diff_id.str() +
+                                    ", the image config says " + want_diff->str());
+  Digest chain_id = chain_in ? *chain_in : r.diff_id;
+  Digest diff_id = r.diff_id;
+  if (got_diff) *got_diff = r.diff_id;
+  if (has(chain_id)) return {};
   json::Ptr meta(json_object());
   json_object_set_new(meta.get(), "diffId", json::str(diff_id.str()));
   json_object_set_new(meta.get(), "parent", json::str(parent));

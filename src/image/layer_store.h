@@ -37,10 +37,15 @@ class LayerStore {
   // must equal `diff_id`, or nothing is kept.
   Status unpack(int in_fd, const Digest& chain_id, const Digest& diff_id, const std::string& parent,
                 bool rootless = false) const;
+  // Unpacks a base layer whose diff_id is not known beforehand (import):
+  // returns it; the layer's chain ID is its diff_id.
+  Result<Digest> unpack_base(int in_fd, bool rootless = false) const;
   Status remove(const Digest& chain_id) const;
   Result<std::vector<Digest>> list() const;
 
  private:
+  Status unpack_into(int in_fd, const Digest* chain_id, const Digest* diff_id, const std::string& parent,
+                     bool rootless, Digest* got_diff) const;
   std::string root_;
 };
 

@@ -147,6 +147,23 @@ class ImagesCase(unittest.TestCase):
         self.assertEqual(self.hutch("images", "-q").stdout.strip(), "")
         self.assertEqual([f for f in self.store_files() if "/layers/" in f], [])
 
+    def test_import_with_changes(self):
+        rootfs = self.tmp.join("rootfs.tar")
+        r = self.hutch("import", "-c", 'CMD ["/bin/echo", "hi"]', "-c", "ENV A=1", "-c", "WORKDIR /srv",
+                       "-c", "EXPOSE 8080/udp", "-m", "from a tarball", rootfs, "imported:1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        info = self.inspect("imported:1")
+        self.assertEqual(info["Id"], r.stdout.strip())
+        self.assertEqual(info["Config"]["Cmd"], ["/bin/echo", "hi"])
+        self.assertEqual(info["Config"]["Env"], ["A=1"])
+        self.assertEqual(info["Config"]["WorkingDir"], "/srv")
+        self.assertIn("8080/udp", info["Config"]["ExposedPorts"])
+        # Same rootfs as podman's import: the same single layer.
+        self.assertEqual(info["RootFS"]["Layers"], self.podman_layers)
+        r = self.hutch("import", "-c", "RUN make", rootfs)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("only CMD", r.stderr)
+
     def test_not_an_archive(self):
         r = self.hutch("load", input="hello")
         self.assertNotEqual(r.returncode, 0)

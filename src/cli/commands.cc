@@ -4,6 +4,7 @@ namespace hutch::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"history", cmd_history, "Show the history of an image"},
       {"image", cmd_image, "Manage images"},
       {"images", cmd_images, "List images"},
       {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},

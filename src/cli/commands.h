@@ -36,6 +36,7 @@ int cmd_load(const Global& g, const Args& a, size_t start);
 int cmd_tag(const Global& g, const Args& a, size_t start);
 int cmd_save(const Global& g, const Args& a, size_t start);
 int cmd_import(const Global& g, const Args& a, size_t start);
+int cmd_history(const Global& g, const Args& a, size_t start);
 int cmd_rmi(const Global& g, const Args& a, size_t start);
 
 // Parses a command's flags; on error prints docker's usage message and

@@ -197,6 +197,77 @@ int cmd_import(const Global& g, const Args& a, size_t start) {
   return 0;
 }
 
+int cmd_image_history(const Global& g, const Args& a, size_t start) {
+  std::vector<OptSpec> opts = {{"no-trunc", "", false, false, "Don't truncate output"},
+                               {"quiet", "q", false, false, "Only show image IDs"},
+                               {"human", "H", false, false, "Print sizes and dates in human readable format (default true)"},
+                               {"format", "", true, false, "Format output (not supported yet: refused)"}};
+  int code = 0;
+  auto p = parse_command(a, start, opts, "image history [OPTIONS] IMAGE", "Show the history of an image", &code);
+  if (!p.ok()) return code;
+  if (p->has("format")) return fail(Error::plain(ENOTSUP, "--format is not supported by hutch image history yet"), 125);
+  if (p->positional.size() != 1) {
+    std::fprintf(stderr, "\"hutch image history\" requires exactly 1 argument.\n");
+    return 125;
+  }
+  engine::Images images(g.root);
+  auto rows = images.history(p->positional[0]);
+  if (!rows.ok()) return fail(rows.error());
+  bool trunc = !p->has("no-trunc");
+  std::string out;
+  char line[4096];
+  if (!p->has("quiet")) {
+    std::snprintf(line, sizeof line, "%-15s %-24s %-46s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+    out += line;
+  }
+  for (const auto& r : *rows) {
+    std::string id = r.id == "<missing>" || !trunc ? r.id : r.id.substr(7, 12);
+    if (p->has("quiet")) {
+      out += id + "\n";
+      continue;
+    }
+    std::string by = r.created_by;
+    if (trunc && by.size() > 45) by = by.substr(0, 44) + "…";
+    std::snprintf(line, sizeof line, "%-15s %-24s %-46s %-10s %s\n", id.c_str(), r.created.c_str(), by.c_str(),
+                  human_size(r.size).c_str(), r.comment.c_str());
+    out += line;
+  }
+  print(out);
+  return 0;
+}
+
+int cmd_image_prune(const Global& g, const Args& a, size_t start) {
+  std::vector<OptSpec> opts = {{"all", "a", false, false, "Remove all unused images, not just dangling ones"},
+                               {"force", "f", false, false, "Do not prompt for confirmation"},
+                               {"filter", "", true, true, "Provide filter values (not supported yet: refused)"}};
+  int code = 0;
+  auto p = parse_command(a, start, opts, "image prune [OPTIONS]", "Remove unused images", &code);
+  if (!p.ok()) return code;
+  if (p->has("filter")) return fail(Error::plain(ENOTSUP, "--filter is not supported by hutch image prune yet"), 125);
+  if (!p->has("force") && ::isatty(0)) {
+    std::fputs(p->has("all") ? "WARNING! This will remove all images without at least one container associated to them.\n"
+                             : "WARNING! This will remove all dangling images.\n",
+               stdout);
+    std::fputs("Are you sure you want to continue? [y/N] ", stdout);
+    std::fflush(stdout);
+    char answer[16] = {};
+    if (!std::fgets(answer, sizeof answer, stdin) || (answer[0] != 'y' && answer[0] != 'Y')) return 0;
+  }
+  engine::Images images(g.root);
+  uint64_t freed = 0;
+  auto lines = images.prune(p->has("all"), &freed);
+  if (!lines.ok()) return fail(lines.error());
+  std::string out;
+  if (!lines->empty()) {
+    out = "Deleted Images:\n";
+    for (const auto& l : *lines) out += l + "\n";
+    out += "\n";
+  }
+  out += "Total reclaimed space: " + human_size(freed) + "\n";
+  print(out);
+  return 0;
+}
+
 int cmd_tag(const Global& g, const Args& a, size_t start) {
   int code = 0;
   auto p = parse_command(a, start, {}, "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
@@ -264,6 +335,8 @@ int cmd_image_inspect(const Global& g, const Args& a, size_t start) {
   return rc;
 }
 
+int cmd_history(const Global& g, const Args& a, size_t start) { return cmd_image_history(g, a, start); }
+
 int cmd_image(const Global& g, const Args& a, size_t start) {
   if (start < a.size()) {
     const std::string& sub = a[start];
@@ -274,13 +347,15 @@ int cmd_image(const Global& g, const Args& a, size_t start) {
     if (sub == "load") return cmd_load(g, a, start + 1);
     if (sub == "save") return cmd_save(g, a, start + 1);
     if (sub == "import") return cmd_import(g, a, start + 1);
+    if (sub == "history") return cmd_image_history(g, a, start + 1);
+    if (sub == "prune") return cmd_image_prune(g, a, start + 1);
     if (sub != "--help" && sub != "-h") {
       std::fprintf(stderr, "hutch: 'image %s' is not a hutch command.\nSee 'hutch image --help'\n", sub.c_str());
       return 1;
     }
   }
-  print("\nUsage:  hutch image COMMAND\n\nManage images\n\nCommands:\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one "
-        "or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  rm  "
+  print("\nUsage:  hutch image COMMAND\n\nManage images\n\nCommands:\n  history     Show the history of an image\n  import      Import the contents from a tarball to create a filesystem image\n  inspect     Display detailed information on one "
+        "or more images\n  load        Load an image from a tar archive or STDIN\n  ls          List images\n  prune       Remove unused images\n  rm  "
         "        Remove one or more images\n  save        Save one or more images to a tar archive\n  tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n");
   return 0;
 }

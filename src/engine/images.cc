@@ -178,6 +178,63 @@ Status Images::save(const std::vector<std::string>& names, image::ArchiveFormat 
   return image::save_archive(out_fd, items, format, content_, root_ + "/tmp");
 }
 
+Result<std::vector<Images::HistoryRow>> Images::history(const std::string& what) const {
+  ASSIGN_OR_RETURN(image::ImageRecord rec, find(what));
+  ASSIGN_OR_RETURN(image::Digest cd, image::Digest::parse(rec.config));
+  ASSIGN_OR_RETURN(std::string text, content_.read(cd));
+  ASSIGN_OR_RETURN(oci::ImageConfig cfg, oci::parse_image_config(text));
+  std::vector<image::Digest> diffs;
+  for (const auto& d : rec.diff_ids) {
+    auto dg = image::Digest::parse(d);
+    if (dg.ok()) diffs.push_back(*dg);
+  }
+  auto chains = image::chain_ids(diffs);
+  std::vector<HistoryRow> rows;
+  size_t layer = 0;
+  std::vector<oci::History> hist = cfg.history;
+  // Images without history (some importers) get one row per layer.
+  if (hist.empty())
+    for (size_t i = 0; i < chains.size(); ++i) hist.push_back(oci::History{cfg.created, "", "", "", false});
+  for (const auto& h : hist) {
+    HistoryRow r;
+    r.id = "<missing>";
+    r.created = h.created;
+    r.created_by = h.created_by;
+    r.comment = h.comment;
+    if (!h.empty_layer && layer < chains.size()) {
+      auto sz = layers_.size(chains[layer]);
+      r.size = sz.ok() ? *sz : 0;
+      ++layer;
+    }
+    rows.push_back(r);
+  }
+  std::reverse(rows.begin(), rows.end());
+  if (!rows.empty()) rows.front().id = rec.config;
+  return rows;
+}
+
+Result<std::vector<std::string>> Images::prune(bool all, uint64_t* freed) {
+  std::vector<std::string> deleted;
+  TRY(index_.update([&](std::map<std::string, image::ImageRecord>& images) -> Status {
+    for (auto it = images.begin(); it != images.end();) {
+      if (all || it->second.names.empty()) {
+        for (const auto& n : it->second.names) {
+          auto ref = registry::Reference::parse(n);
+          deleted.push_back("untagged: " + (ref.ok() ? ref->familiar() : n));
+        }
+        deleted.push_back("deleted: " + it->second.config);
+        it = images.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return {};
+  }));
+  ASSIGN_OR_RETURN(uint64_t f, gc());
+  if (freed) *freed = f;
+  return deleted;
+}
+
 Result<uint64_t> Images::gc() {
   ASSIGN_OR_RETURN(auto images, index_.list());
   std::set<std::string> blobs, chains;

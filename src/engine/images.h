@@ -36,6 +36,17 @@ class Images {
                                     const std::string& message);
   // docker save: the named images into one archive on `out_fd`.
   Status save(const std::vector<std::string>& names, image::ArchiveFormat format, int out_fd) const;
+  // docker image history rows: newest first; the layer size when the step
+  // made one.
+  struct HistoryRow {
+    std::string id;  // the image ID on the newest row, "<missing>" below it
+    std::string created, created_by, comment;
+    uint64_t size = 0;
+  };
+  Result<std::vector<HistoryRow>> history(const std::string& name_or_id) const;
+  // docker image prune: removes images without names (all unused images
+  // with `all`; no containers exist yet, so "unused" is every image).
+  Result<std::vector<std::string>> prune(bool all, uint64_t* freed);
   // Removes layers and blobs no image references; returns bytes freed.
   Result<uint64_t> gc();
 

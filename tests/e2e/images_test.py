@@ -164,6 +164,25 @@ class ImagesCase(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("only CMD", r.stderr)
 
+    def test_history_and_prune(self):
+        rootfs = self.tmp.join("rootfs.tar")
+        self.assertEqual(self.hutch("import", "-m", "first", rootfs, "hist:1").returncode, 0)
+        r = self.hutch("image", "history", "hist:1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertEqual(len(lines), 2, r.stdout)
+        self.assertIn("hutch import", lines[1])
+        self.assertIn("first", lines[1])
+        # A dangling image goes with a plain prune; named ones only with -a.
+        self.assertEqual(self.hutch("import", rootfs).returncode, 0)
+        r = self.hutch("image", "prune", "-f")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("deleted: sha256:"), 1, r.stdout)
+        self.assertEqual(len(self.hutch("images", "-q").stdout.split()), 1)
+        r = self.hutch("image", "prune", "-a", "-f")
+        self.assertIn("untagged: hist:1", r.stdout)
+        self.assertEqual(self.store_files(), [], "prune -a left files")
+
     def test_not_an_archive(self):
         r = self.hutch("load", input="hello")
         self.assertNotEqual(r.returncode, 0)

@@ -94,8 +94,6 @@ Result<Contents> read_members(int fd, const ContentStore& store) {
   return c;
 }
 
-bool is_gzip_media(const std::string& mt) { return mt.find("gzip") != std::string::npos; }
-
 // Unpacks the layers of a parsed manifest + config, records the image.
 Result<ImageRecord> register_image(const Stores& s, const std::string& manifest_text, const std::string& media_type,
                                    const std::vector<std::string>& names) {
@@ -132,7 +130,6 @@ Result<ImageRecord> register_image(const Stores& s, const std::string& manifest_
   rec.manifest = md.str();
   rec.created = static_cast<int64_t>(::time(nullptr));
   TRY(s.index->put(rec));
-  (void)is_gzip_media;
   return rec;
 }
 

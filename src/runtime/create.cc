@@ -32,20 +32,6 @@
 namespace hutch::runtime {
 namespace {
 
-// Writes /proc/PID/{uid,gid}_map; one write each (user_namespaces(7)).
-Status write_id_maps(pid_t pid, const oci::Linux& l) {
-  auto fmt = [](const std::vector<oci::IdMapping>& ms) {
-    std::string s;
-    for (const auto& m : ms)
-      s += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
-    return s;
-  };
-  std::string base = "/proc/" + std::to_string(pid);
-  TRY_CTX(fs::write_existing(base + "/uid_map", fmt(l.uid_mappings)), "write uid mappings");
-  TRY_CTX(fs::write_existing(base + "/gid_map", fmt(l.gid_mappings)), "write gid mappings");
-  return {};
-}
-
 // Joins, in this process, the namespaces given by path that only affect
 // children or that do not change file-system lookups, and restores ours
 // afterwards (the runtime keeps running hooks in its own namespaces).
@@ -128,22 +114,26 @@ void spawn_in_user_ns(const std::string& path, uint64_t flags, SyncChannel& ch) 
 
 }  // namespace
 
-std::string annotations_json(const std::map<std::string, std::string>& annotations) {
-  if (annotations.empty()) return "";
-  std::string out = ",\"annotations\":{";
-  bool first = true;
-  for (const auto& [k, v] : annotations) {
-    if (!first) out += ',';
-    first = false;
-    out += "\"" + json_escape(k) + "\":\"" + json_escape(v) + "\"";
+std::string hook_state_json(const std::string& oci_version, const std::string& id, const char* status, pid_t pid,
+                            const std::string& bundle, const std::map<std::string, std::string>& annotations) {
+  std::string out = "{\"ociVersion\":\"" + json_escape(oci_version) + "\",\"id\":\"" + json_escape(id) +
+                    "\",\"status\":\"" + status + "\",\"pid\":" + std::to_string(pid) + ",\"bundle\":\"" +
+                    json_escape(bundle) + "\"";
+  if (!annotations.empty()) {
+    out += ",\"annotations\":{";
+    bool first = true;
+    for (const auto& [k, v] : annotations) {
+      if (!first) out += ',';
+      first = false;
+      out += "\"" + json_escape(k) + "\":\"" + json_escape(v) + "\"";
+    }
+    out += "}";
   }
   return out + "}";
 }
 
 std::string hook_state_json(const ContainerState& st, const char* status) {
-  return "{\"ociVersion\":\"" + json_escape(st.oci_version) + "\",\"id\":\"" + json_escape(st.id) +
-         "\",\"status\":\"" + status + "\",\"pid\":" + std::to_string(st.pid) + ",\"bundle\":\"" +
-         json_escape(st.bundle) + "\"" + annotations_json(st.annotations) + "}";
+  return hook_state_json(st.oci_version, st.id, status, st.pid, st.bundle, st.annotations);
 }
 
 Result<Prepared> prepare_create(const StateStore&, const CreateOptions& opts, bool start_now) {
@@ -371,7 +361,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   listener.reset();
   fifo.reset();
 
-  if (ctx.new_user_ns) TRY(write_id_maps(undo.pid, *s.linux));
+  if (ctx.new_user_ns) TRY(write_id_maps(undo.pid, s.linux->uid_mappings, s.linux->gid_mappings));
   TRY(parent_ch.send(SyncType::kGo, undo.pid));
   // The init sets up its rootfs meanwhile; it waits for the second go
   // before anything that needs the cgroup.

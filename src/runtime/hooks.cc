@@ -54,7 +54,6 @@ Status run_one(const oci::Hook& h, const std::string& where, const std::string& 
     return left > 0 ? static_cast<int>(left) : 0;
   };
   size_t off = 0;
-  bool exited = false;
   while (true) {
     struct pollfd p[2] = {{pfd.get(), POLLIN, 0}, {wr.get(), POLLOUT, 0}};
     int n = wr ? 2 : 1;
@@ -67,10 +66,7 @@ Status run_one(const oci::Hook& h, const std::string& where, const std::string& 
       return Error::plain(ETIMEDOUT, where + " \"" + h.path + "\" timed out after " + std::to_string(*h.timeout) + "s");
     }
     if (r < 0 || !pfd) break;  // no pidfd: fall back to a plain wait
-    if (p[0].revents & POLLIN) {
-      exited = true;
-      break;
-    }
+    if (p[0].revents & POLLIN) break;  // the hook exited
     if (n == 2 && p[1].revents) {
       ssize_t w = ::write(wr.get(), state.data() + off, state.size() - off);
       if (w > 0) off += static_cast<size_t>(w);
@@ -78,7 +74,6 @@ Status run_one(const oci::Hook& h, const std::string& where, const std::string& 
       if (off >= state.size()) wr.reset();
     }
   }
-  (void)exited;
   wr.reset();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {

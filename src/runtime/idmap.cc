@@ -22,6 +22,13 @@ std::string map_text(const std::vector<oci::IdMapping>& ms) {
 
 }  // namespace
 
+Status write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids) {
+  std::string base = "/proc/" + std::to_string(pid);
+  TRY_CTX(fs::write_existing(base + "/uid_map", map_text(uids)), "write uid mappings");
+  TRY_CTX(fs::write_existing(base + "/gid_map", map_text(gids)), "write gid mappings");
+  return {};
+}
+
 Result<UniqueFd> make_userns_fd(const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::from_errno("pipe");
@@ -42,11 +49,10 @@ Result<UniqueFd> make_userns_fd(const std::vector<oci::IdMapping>& uids, const s
     ::waitpid(pid, nullptr, 0);
   };
   std::string base = "/proc/" + std::to_string(pid);
-  auto st = fs::write_existing(base + "/uid_map", map_text(uids));
-  if (st.ok()) st = fs::write_existing(base + "/gid_map", map_text(gids));
+  auto st = write_id_maps(pid, uids, gids);
   if (!st.ok()) {
     done();
-    return std::move(st).error().context("idmapped mount: write mappings");
+    return std::move(st).error().context("idmapped mount");
   }
   UniqueFd ns(::open((base + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
   int e = errno;

@@ -5,6 +5,8 @@
 // moves the tree into place. Thread-safety: forks; single-threaded callers.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -14,6 +16,8 @@
 
 namespace hutch::runtime {
 
+// Writes /proc/PID/{uid,gid}_map, one write each (user_namespaces(7)).
+Status write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids);
 // A user namespace with the given mappings, held by an fd (its helper
 // process is gone when this returns).
 Result<UniqueFd> make_userns_fd(const std::vector<oci::IdMapping>& uids, const std::vector<oci::IdMapping>& gids);

@@ -21,9 +21,7 @@ namespace hutch::runtime {
 namespace {
 
 std::string hook_state(const InitContext& ctx, pid_t pid, const char* status) {
-  return "{\"ociVersion\":\"" + json_escape(ctx.spec->oci_version) + "\",\"id\":\"" + json_escape(ctx.id) +
-         "\",\"status\":\"" + status + "\",\"pid\":" + std::to_string(pid) + ",\"bundle\":\"" +
-         json_escape(ctx.bundle) + "\"" + annotations_json(ctx.spec->annotations) + "}";
+  return hook_state_json(ctx.spec->oci_version, ctx.id, status, pid, ctx.bundle, ctx.spec->annotations);
 }
 
 Status init_steps(InitContext& ctx, std::string& executable) {

@@ -33,8 +33,9 @@ struct Cleanup {
 Result<Prepared> prepare_create(const StateStore& store, const CreateOptions& opts, bool start_now);
 Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Prepared& pr, bool start_now,
                          Cleanup& undo);
+// The state document hooks read on stdin (runtime-spec "State").
+std::string hook_state_json(const std::string& oci_version, const std::string& id, const char* status, pid_t pid,
+                            const std::string& bundle, const std::map<std::string, std::string>& annotations);
 std::string hook_state_json(const ContainerState& st, const char* status);
-// ",\"annotations\":{...}" for a state document, or "" when there are none.
-std::string annotations_json(const std::map<std::string, std::string>& annotations);
 
 }  // namespace hutch::runtime

@@ -280,7 +280,6 @@ Result<int> run_container(const StateStore& store, const RunOptions& opts) {
   sigprocmask(SIG_SETMASK, &old, nullptr);
   int code = code_r.ok() ? *code_r : 255;
   if (!opts.keep) {
-    ContainerState st;
     auto loaded = store.load(opts.create.id);
     if (loaded.ok()) {
       auto d = destroy(store, *loaded);

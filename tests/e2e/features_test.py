@@ -11,7 +11,6 @@ import os
 import socket
 import sys
 import threading
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
 import hutchtest as ht  # noqa: E402
@@ -31,44 +30,8 @@ def with_userns(cfg, path=None):
         cfg["linux"]["gidMappings"] = USERNS_MAP
 
 
-class FeatureCase(unittest.TestCase):
-    def setUp(self):
-        self.tmp = ht.TempDir("feat")
-        self.rt = ht.Runtime(RUNTIME, self.tmp.path)
-        self.containers = []
-
-    def tearDown(self):
-        for c in self.containers:
-            if self.rt.state(c.id) is not None:
-                self.rt("delete", "--force", c.id)
-            if c.pid:
-                c.wait(timeout=5)
-        ht.reap_all()
-        left = [d for c in self.containers for d in ht.marked_cgroup_dirs(c.id)]
-        mounts = self.tmp.close()
-        self.assertEqual(left, [], "cgroups left behind")
-        self.assertEqual(mounts, [], "mounts left behind")
-
-    def container(self, args, configure=None):
-        cid = ht.unique_id("feat")
-        bundle = ht.Bundle(self.tmp.join("bundles", cid))
-        bundle.config["process"]["args"] = args
-        if configure:
-            configure(bundle.config)
-        bundle.save()
-        c = ht.Container(self.rt, cid, bundle, self.tmp.path)
-        self.containers.append(c)
-        return c
-
-    def run_probe(self, args=(), configure=None):
-        c = self.container(["/probe"] + list(args), configure)
-        c.create()
-        c.start()
-        self.assertEqual(c.wait(), 0, c.stderr())
-        report = c.probe_report()
-        self.assertEqual(self.rt("delete", c.id).rc, 0)
-        return report
-
+class FeatureCase(ht.ContainerCase):
+    TAG = "feat"
 
 class UserNamespaces(FeatureCase):
     def test_new_user_namespace_maps_root(self):

@@ -64,54 +64,10 @@ def action(report, i=0):
     return report["actions"][i]
 
 
-class RuntimeCase(unittest.TestCase):
-    """Per case: a marked temp dir holding the runtime's --root, its log, and
-    one bundle per container; teardown force-deletes what is left and checks
-    that no cgroup of the case survives."""
+class RuntimeCase(ht.ContainerCase):
+    """The shared container case (hutchtest.ContainerCase) plus helpers."""
 
-    def setUp(self):
-        self.tmp = ht.TempDir("rt")
-        self.rt = ht.Runtime(RUNTIME, self.tmp.path)
-        self.containers = []
-
-    def tearDown(self):
-        ids = [c.id for c in self.containers]
-        for c in self.containers:
-            if self.rt.state(c.id) is not None:
-                self.rt("delete", "--force", c.id)
-            if c.pid:
-                c.wait(timeout=5)
-        ht.reap_all()
-        left = [d for cid in ids for d in ht.marked_cgroup_dirs(cid)]
-        mounts = self.tmp.close()
-        self.assertEqual(left, [], "cgroups left behind")
-        self.assertEqual(mounts, [], "mounts left behind")
-
-    # -- helpers --
-
-    def container(self, args=None, configure=None, tag=""):
-        """A container with a fresh bundle; configure(config) edits config.json."""
-        cid = ht.unique_id(tag)
-        bundle = ht.Bundle(self.tmp.join("bundles", cid))
-        if args is not None:
-            bundle.config["process"]["args"] = args
-        if configure:
-            configure(bundle.config)
-        bundle.save()
-        c = ht.Container(self.rt, cid, bundle, self.tmp.path)
-        self.containers.append(c)
-        return c
-
-    def run_probe(self, probe_args=(), configure=None, expect_exit=0):
-        """create, start, wait, read the probe's report, delete."""
-        c = self.container(["/probe"] + list(probe_args), configure)
-        c.create()
-        c.start()
-        code = c.wait()
-        self.assertEqual(code, expect_exit, "probe exit; stderr=%s" % c.stderr())
-        report = c.probe_report()
-        self.assertEqual(self.rt("delete", c.id).rc, 0)
-        return report
+    TAG = "rt"
 
     def assert_fails(self, r, what):
         self.assertNotEqual(r.rc, 0, "%s should fail: %r" % (what, r))

@@ -367,6 +367,56 @@ class Container:
         return self.rt.state(self.id)
 
 
+class ContainerCase(unittest.TestCase):
+    """A case driving the runtime under test ($RUNTIME): a marked temp dir
+    holding its --root, its log and one bundle per container; teardown
+    force-deletes what is left and fails on cgroups or mounts left behind."""
+
+    TAG = "ctr"
+
+    def setUp(self):
+        self.tmp = TempDir(self.TAG)
+        self.rt = Runtime(runtime_from_env(), self.tmp.path)
+        self.containers = []
+
+    def tearDown(self):
+        ids = [c.id for c in self.containers]
+        for c in self.containers:
+            if self.rt.state(c.id) is not None:
+                self.rt("delete", "--force", c.id)
+            if c.pid:
+                c.wait(timeout=5)
+        reap_all()
+        left = [d for cid in ids for d in marked_cgroup_dirs(cid)]
+        mounts = self.tmp.close()
+        self.assertEqual(left, [], "cgroups left behind")
+        self.assertEqual(mounts, [], "mounts left behind")
+
+    def container(self, args=None, configure=None, tag=""):
+        """A container with a fresh bundle; configure(config) edits config.json."""
+        cid = unique_id(tag or self.TAG)
+        bundle = Bundle(self.tmp.join("bundles", cid))
+        if args is not None:
+            bundle.config["process"]["args"] = args
+        if configure:
+            configure(bundle.config)
+        bundle.save()
+        c = Container(self.rt, cid, bundle, self.tmp.path)
+        self.containers.append(c)
+        return c
+
+    def run_probe(self, probe_args=(), configure=None, expect_exit=0):
+        """create, start, wait, read the probe's report, delete."""
+        c = self.container(["/probe"] + list(probe_args), configure)
+        c.create()
+        c.start()
+        code = c.wait()
+        self.assertEqual(code, expect_exit, "probe exit; stderr=%s" % c.stderr())
+        report = c.probe_report()
+        self.assertEqual(self.rt("delete", c.id).rc, 0)
+        return report
+
+
 # --- cgroups from outside ------------------------------------------------------
 
 

@@ -7,14 +7,14 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libseccomp-dev libjansson-dev libgtest-dev
   libc6-dev
-  libarchive-dev libssl-dev zlib1g-dev libzstd-dev
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev
 )
 test_pkgs=(
   busybox-static crun runc podman containerd skopeo
   containernetworking-plugins iproute2 procps util-linux
   uidmap fuse-overlayfs
   python3 conmon gzip tar
-  zstd
+  zstd docker-registry apache2-utils openssl curl
 )
 bench_pkgs=(time hyperfine)
 

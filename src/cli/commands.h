@@ -15,6 +15,7 @@ namespace hutch::cli {
 struct Global {
   std::string root = "/var/lib/hutch";
   bool debug = false;
+  std::string config_dir;  // --config: where config.json (registry logins) lives
 };
 
 using Args = std::vector<std::string>;
@@ -38,6 +39,11 @@ int cmd_save(const Global& g, const Args& a, size_t start);
 int cmd_import(const Global& g, const Args& a, size_t start);
 int cmd_history(const Global& g, const Args& a, size_t start);
 int cmd_rmi(const Global& g, const Args& a, size_t start);
+int cmd_pull(const Global& g, const Args& a, size_t start);
+int cmd_push(const Global& g, const Args& a, size_t start);
+int cmd_login(const Global& g, const Args& a, size_t start);
+int cmd_logout(const Global& g, const Args& a, size_t start);
+int cmd_search(const Global& g, const Args& a, size_t start);
 
 // Parses a command's flags; on error prints docker's usage message and
 // sets `exit_code` to 125. Prints help and sets 0 for --help.

@@ -19,6 +19,7 @@ using namespace hutch::cli;
 
 const std::vector<OptSpec> kGlobal = {
     {"root", "", true, false, "root of hutch's store (default \"/var/lib/hutch\")"},
+    {"config", "", true, false, "location of client config files, config.json holds registry logins (default \"~/.docker\")"},
     {"debug", "D", false, false, "enable debug output"},
     {"version", "v", false, false, "print version information and quit"},
 };
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   Global g;
   g.root = parsed->get("root", g.root);
   g.debug = parsed->has("debug");
+  g.config_dir = parsed->get("config");
   log::configure(2, log::Format::kText, g.debug ? log::Level::kDebug : log::Level::kWarn);
   if (parsed->positional.empty() || parsed->has("help")) {
     usage();

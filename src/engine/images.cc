@@ -275,12 +275,27 @@ Result<std::string> Images::inspect_json(const std::string& what) const {
   json_object_set_new(o.get(), "Id", json::str(rec.config));
   json_t* tags = json_array();
   json_t* digests = json_array();
+  std::vector<std::string> seen;
+  auto add_digest = [&](const std::string& d) {
+    if (std::find(seen.begin(), seen.end(), d) != seen.end()) return;
+    seen.push_back(d);
+    json_array_append_new(digests, json::str(d));
+  };
+  // Where the image was pulled from or pushed to, then its names with the
+  // local manifest's digest.
+  for (const auto& rd : rec.repo_digests) {
+    auto at = rd.find('@');
+    auto ref = registry::Reference::parse(rd.substr(0, at));
+    if (at == std::string::npos || !ref.ok()) continue;
+    std::string fam = ref->familiar();
+    add_digest(fam.substr(0, fam.rfind(':')) + rd.substr(at));
+  }
   for (const auto& n : rec.names) {
     auto ref = registry::Reference::parse(n);
     json_array_append_new(tags, json::str(ref.ok() ? ref->familiar() : n));
-    if (ref.ok()) {
+    if (ref.ok() && rec.repo_digests.empty()) {
       std::string repo = ref->familiar().substr(0, ref->familiar().rfind(':'));
-      json_array_append_new(digests, json::str(repo + "@" + rec.manifest));
+      add_digest(repo + "@" + rec.manifest);
     }
   }
   json_object_set_new(o.get(), "RepoTags", tags);

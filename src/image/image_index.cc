@@ -69,6 +69,7 @@ Result<std::map<std::string, ImageRecord>> ImageIndex::read_unlocked() const {
     r.config = s("config");
     r.media_type = s("mediaType");
     r.names = strings_of(json_object_get(v, "names"));
+    r.repo_digests = strings_of(json_object_get(v, "repoDigests"));
     r.layers = strings_of(json_object_get(v, "layers"));
     r.diff_ids = strings_of(json_object_get(v, "diffIds"));
     r.size = static_cast<uint64_t>(json_integer_value(json_object_get(v, "size")));
@@ -86,6 +87,7 @@ Status ImageIndex::write_unlocked(const std::map<std::string, ImageRecord>& all)
     json_object_set_new(o, "config", json::str(r.config));
     json_object_set_new(o, "mediaType", json::str(r.media_type));
     json_object_set_new(o, "names", strings(r.names));
+    if (!r.repo_digests.empty()) json_object_set_new(o, "repoDigests", strings(r.repo_digests));
     json_object_set_new(o, "layers", strings(r.layers));
     json_object_set_new(o, "diffIds", strings(r.diff_ids));
     json_object_set_new(o, "size", json_integer(static_cast<json_int_t>(r.size)));
@@ -110,6 +112,9 @@ Result<ImageRecord> ImageIndex::find(const std::string& what) const {
   for (const auto& r : images)
     for (const auto& n : r.names)
       if (n == what) return r;
+  for (const auto& r : images)
+    for (const auto& d : r.repo_digests)
+      if (d == what) return r;
   std::string id = what.rfind("sha256:", 0) == 0 ? what.substr(7) : what;
   std::vector<const ImageRecord*> hits;
   if (is_hex_prefix(id)) {
@@ -137,9 +142,13 @@ Status ImageIndex::put(const ImageRecord& rec) const {
       });
     }
     ImageRecord merged = rec;
+    auto add_all = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+      for (const auto& x : from)
+        if (std::find(to.begin(), to.end(), x) == to.end()) to.push_back(x);
+    };
     if (auto it = all.find(rec.manifest); it != all.end()) {
-      for (const auto& n : it->second.names)
-        if (std::find(merged.names.begin(), merged.names.end(), n) == merged.names.end()) merged.names.push_back(n);
+      add_all(merged.names, it->second.names);
+      add_all(merged.repo_digests, it->second.repo_digests);
       merged.created = it->second.created;
     }
     // One image per config (docker's image ID): a record for the same
@@ -147,8 +156,8 @@ Status ImageIndex::put(const ImageRecord& rec) const {
     // image) folds into this one.
     for (auto it = all.begin(); it != all.end();) {
       if (it->first != rec.manifest && it->second.config == rec.config) {
-        for (const auto& n : it->second.names)
-          if (std::find(merged.names.begin(), merged.names.end(), n) == merged.names.end()) merged.names.push_back(n);
+        add_all(merged.names, it->second.names);
+        add_all(merged.repo_digests, it->second.repo_digests);
         it = all.erase(it);
       } else {
         ++it;

@@ -25,6 +25,9 @@ struct ImageRecord {
   std::string config;     // "sha256:..." of the config: the image ID
   std::string media_type; // the manifest's media type
   std::vector<std::string> names;  // normalised references, tags first
+  // "registry/repo@sha256:..." of the manifest or index it was pulled by
+  // (docker's RepoDigests).
+  std::vector<std::string> repo_digests;
   std::vector<std::string> layers; // layer (compressed) blob digests, in order
   std::vector<std::string> diff_ids;
   uint64_t size = 0;      // sum of unpacked layer sizes
@@ -36,8 +39,9 @@ class ImageIndex {
   explicit ImageIndex(std::string root) : root_(std::move(root)) {}
 
   Result<std::vector<ImageRecord>> list() const;
-  // Finds by name ("busybox", normalised by the caller), full or short
-  // image ID ("sha256:abc...", "abc123"), or manifest digest.
+  // Finds by name ("busybox", normalised by the caller), repo digest
+  // ("registry/repo@sha256:..."), full or short image ID
+  // ("sha256:abc...", "abc123"), or manifest digest.
   Result<ImageRecord> find(const std::string& name_or_id) const;
   // Adds or replaces the record for rec.manifest; its names move to it
   // from any other image (a tag points at one image).

@@ -4,15 +4,26 @@
 #include <archive_entry.h>
 
 #include <memory>
+#include <optional>
 
 #include "base/log.h"
+#include "image/internal/split_recorder.h"
 #include "image/internal/tar_source.h"
 #include "image/internal/unpacker.h"
 
 namespace hutch::image {
 
 Result<ApplyResult> apply_layer(int in_fd, int target_dir_fd, const ApplyOptions& opts) {
+  return apply_layer(in_fd, target_dir_fd, opts, -1);
+}
+
+Result<ApplyResult> apply_layer(int in_fd, int target_dir_fd, const ApplyOptions& opts, int split_fd) {
   internal::TarSource src(in_fd);
+  std::optional<internal::SplitRecorder> split;
+  if (split_fd >= 0) {
+    split.emplace(split_fd);
+    src.set_recorder(&*split);
+  }
   std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   if (!a) return Error::plain(ENOMEM, "apply layer: start the tar reader");
   // Tar only (ustar, pax and GNU; the tar reader reads all of them), no
@@ -27,7 +38,7 @@ Result<ApplyResult> apply_layer(int in_fd, int target_dir_fd, const ApplyOptions
   bool opened = src.open_archive(a.get()) == ARCHIVE_OK;
   if (!opened && !empty()) return internal::archive_read_error(a.get(), src, "apply layer");
 
-  internal::Unpacker unpacker(target_dir_fd, opts, src);
+  internal::Unpacker unpacker(target_dir_fd, opts, src, split ? &*split : nullptr);
   ApplyResult result;
   while (opened) {
     struct archive_entry* e = nullptr;
@@ -48,6 +59,11 @@ Result<ApplyResult> apply_layer(int in_fd, int target_dir_fd, const ApplyOptions
                            " device node(s) in a layer: creating them needs CAP_MKNOD (create_devices)");
   result.diff_id = src.diff_id();
   result.unpacked_bytes = unpacker.bytes();
+  result.tar_size = src.plain_bytes();
+  if (split) {
+    split->finish();
+    result.split_usable = split->usable() && split->total() == src.plain_bytes();
+  }
   return result;
 }
 

@@ -9,7 +9,9 @@
 // (openat2 RESOLVE_BENEATH/IN_ROOT), ".." and absolute names are refused or
 // kept inside, symlinks in the layer are never followed while writing, and
 // hardlink targets must lie inside. The diff_id (sha256 of the uncompressed
-// tar) is computed while unpacking.
+// tar) is computed while unpacking. Optionally a tar-split is recorded on
+// the way (internal/tar_split.h): with it and the unpacked files, the exact
+// tar can be rebuilt later (layer_tar.h), so the blob need not be kept.
 // Thread-safety: independent calls may run in parallel on different dirs.
 #pragma once
 
@@ -25,6 +27,10 @@ struct ApplyResult {
   Digest diff_id;         // sha256 of the uncompressed tar stream
   uint64_t unpacked_bytes = 0;
   uint64_t entries = 0;
+  uint64_t tar_size = 0;      // length of the uncompressed tar stream
+  // With a split fd: whether the split written there can rebuild the tar.
+  // When false its content is meaningless and should be deleted.
+  bool split_usable = false;
 };
 
 struct ApplyOptions {
@@ -36,5 +42,8 @@ struct ApplyOptions {
 
 // Reads the layer from `in_fd` (a file or pipe) and unpacks into `target_dir_fd`.
 Result<ApplyResult> apply_layer(int in_fd, int target_dir_fd, const ApplyOptions& opts = {});
+// The same, writing the layer's tar-split to `split_fd` (an empty file,
+// not owned; -1 for none).
+Result<ApplyResult> apply_layer(int in_fd, int target_dir_fd, const ApplyOptions& opts, int split_fd);
 
 }  // namespace hutch::image

@@ -26,9 +26,46 @@ std::vector<Digest> chain_ids(const std::vector<Digest>& diff_ids) {
   return out;
 }
 
+namespace {
+
+constexpr char kSplitName[] = "tar-split";
+
+}  // namespace
+
 std::string LayerStore::dir(const Digest& c) const { return root_ + "/layers/" + c.hex; }
 std::string LayerStore::diff_dir(const Digest& c) const { return dir(c) + "/diff"; }
 bool LayerStore::has(const Digest& c) const { return fs::exists(dir(c) + "/layer.json"); }
+bool LayerStore::has_tar_split(const Digest& c) const { return has(c) && fs::exists(dir(c) + "/" + kSplitName); }
+
+uint64_t LayerStore::tar_split_size(const Digest& c) const {
+  struct stat st;
+  if (::stat((dir(c) + "/" + kSplitName).c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Result<LayerTarReader> LayerStore::open_tar(const Digest& c) const {
+  std::string where = "layer " + c.str();
+  UniqueFd split(::open((dir(c) + "/" + kSplitName).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!split) {
+    if (errno == ENOENT) return Error::plain(ENOENT, where + " has no tar-split: its tar cannot be rebuilt");
+    return Error::from_errno("open the tar-split of " + where);
+  }
+  auto doc = json::parse_file(dir(c) + "/layer.json");
+  if (!doc.ok()) return std::move(doc).error().with_context(where);
+  json_t* size = json_object_get(doc->get(), "tarSize");
+  const char* diff_text = json_string_value(json_object_get(doc->get(), "diffId"));
+  auto diff_id = Digest::parse(diff_text ? diff_text : "");
+  if (!json_is_integer(size) || json_integer_value(size) < 0 || !diff_id.ok())
+    return Error::plain(EINVAL, where + ": layer.json lacks diffId or tarSize");
+  UniqueFd diff(::open(diff_dir(c).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!diff) return Error::from_errno("open the files of " + where);
+  return LayerTarReader(std::move(diff), std::move(split), *diff_id, static_cast<uint64_t>(json_integer_value(size)));
+}
+
+Status LayerStore::write_tar(const Digest& c, int out_fd) const {
+  ASSIGN_OR_RETURN(LayerTarReader r, open_tar(c));
+  return r.copy_to(out_fd);
+}
 
 Result<uint64_t> LayerStore::size(const Digest& c) const {
   ASSIGN_OR_RETURN(json::Ptr doc, json::parse_file(dir(c) + "/layer.json"));
@@ -57,10 +94,18 @@ Status LayerStore::unpack_into(int in_fd, const Digest* chain_in, const Digest* 
   if (::mkdir((tmp + "/diff").c_str(), 0755) != 0) return Error::from_errno("mkdir \"" + tmp + "/diff\"");
   UniqueFd target(::open((tmp + "/diff").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!target) return Error::from_errno("open \"" + tmp + "/diff\"");
+  std::string split_path = tmp + "/" + kSplitName;
+  UniqueFd split(::open(split_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!split) return Error::from_errno("create \"" + split_path + "\"");
   ApplyOptions opts;
   opts.preserve_owners = !rootless;
   opts.create_devices = !rootless;
-  ASSIGN_OR_RETURN(ApplyResult r, apply_layer(in_fd, target.get(), opts));
+  ASSIGN_OR_RETURN(ApplyResult r, apply_layer(in_fd, target.get(), opts, split.get()));
+  // The blob may be deleted once the split is published: it must be on
+  // disk by then (layer.json is written the same way).
+  if (r.split_usable && ::fdatasync(split.get()) != 0) return Error::from_errno("sync \"" + split_path + "\"");
+  split.reset();
+  if (!r.split_usable && ::unlink(split_path.c_str()) != 0) return Error::from_errno("remove \"" + split_path + "\"");
   if (want_diff && !(r.diff_id == *want_diff))
     return Error::plain(EINVAL, "layer " + chain_in->str() + ": content has diff_id " + r.diff_id.str() +
                                     ", the image config says " + want_diff->str());
@@ -72,6 +117,7 @@ Status LayerStore::unpack_into(int in_fd, const Digest* chain_in, const Digest* 
   json_object_set_new(meta.get(), "diffId", json::str(diff_id.str()));
   json_object_set_new(meta.get(), "parent", json::str(parent));
   json_object_set_new(meta.get(), "size", json_integer(static_cast<json_int_t>(r.unpacked_bytes)));
+  json_object_set_new(meta.get(), "tarSize", json_integer(static_cast<json_int_t>(r.tar_size)));
   TRY(fs::write_file_atomic(tmp + "/layer.json", json::dump(meta.get()) + "\n", 0600));
   // Publish atomically; another process may have won the race.
   if (::rename(tmp.c_str(), dir(chain_id).c_str()) != 0) {

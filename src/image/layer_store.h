@@ -1,8 +1,12 @@
 // LayerStore: unpacked layers, each once, shared as overlayfs lower dirs
 // by every image and container that uses them.
 //
-// Layout: <root>/layers/<chain-id hex>/diff (the files) and .../layer.json
-// ({"diffId","parent","size"}). A layer is unpacked into
+// Layout: <root>/layers/<chain-id hex>/diff (the files), .../layer.json
+// ({"diffId","parent","size","tarSize"}) and, when usable, .../tar-split
+// (internal/tar_split.h): with it the layer's exact uncompressed tar can be
+// rebuilt (open_tar), so the compressed blob need not be kept. A split is
+// unusable when a later entry of the layer replaced a file whose data it
+// references (duplicate names); callers then keep the blob. A layer is unpacked into
 // <root>/layers/.tmp-<random>/diff and renamed into place only when it
 // is complete and its diff_id matched, so a crash never leaves a partial
 // layer visible; leftovers of crashed unpacks are removed by gc.
@@ -18,6 +22,7 @@
 
 #include "base/error.h"
 #include "image/digest.h"
+#include "image/layer_tar.h"
 
 namespace hutch::image {
 
@@ -32,9 +37,11 @@ class LayerStore {
   bool has(const Digest& chain_id) const;
   Result<uint64_t> size(const Digest& chain_id) const;
 
-  // Unpacks the layer read from `in_fd` as the layer with `chain_id` whose
-  // parent is `parent` (empty for the base layer). The computed diff_id
-  // must equal `diff_id`, or nothing is kept.
+  // Unpacks the layer read from `in_fd` (a file or pipe; compressed or not)
+  // as the layer with `chain_id` whose parent is `parent` (empty for the
+  // base layer). The computed diff_id must equal `diff_id`, or nothing is
+  // kept. A tar-split is recorded on the way: has_tar_split() tells whether
+  // the blob is still needed.
   Status unpack(int in_fd, const Digest& chain_id, const Digest& diff_id, const std::string& parent,
                 bool rootless = false) const;
   // Unpacks a base layer whose diff_id is not known beforehand (import):
@@ -42,6 +49,18 @@ class LayerStore {
   Result<Digest> unpack_base(int in_fd, bool rootless = false) const;
   Status remove(const Digest& chain_id) const;
   Result<std::vector<Digest>> list() const;
+
+  // Whether the layer exists with a usable tar-split, so that open_tar()
+  // works and its compressed blob is redundant.
+  bool has_tar_split(const Digest& chain_id) const;
+  // Bytes of the tar-split file on disk (0 without one).
+  uint64_t tar_split_size(const Digest& chain_id) const;
+  // The layer's exact uncompressed tar, rebuilt (sha256 = its diff_id,
+  // checked by the reader at the end). ENOENT without a tar-split: read the
+  // blob instead.
+  Result<LayerTarReader> open_tar(const Digest& chain_id) const;
+  // The same, written to `out_fd` (file, pipe or socket).
+  Status write_tar(const Digest& chain_id, int out_fd) const;
 
  private:
   Status unpack_into(int in_fd, const Digest* chain_id, const Digest* diff_id, const std::string& parent,

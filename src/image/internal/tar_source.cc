@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "image/internal/split_recorder.h"
+
 namespace hutch::image::internal {
 namespace {
 
@@ -76,6 +78,8 @@ Status TarSource::detect() {
 }
 
 Result<std::string_view> TarSource::next() {
+  // Before the buffers are reused: the recorder copies what it still needs.
+  if (recorder_) recorder_->retire();
   if (!detected_) TRY(detect());
   Result<std::string_view> r = std::string_view();
   switch (compression_) {
@@ -86,6 +90,7 @@ Result<std::string_view> TarSource::next() {
   if (r.ok()) {
     hash_.update(r->data(), r->size());
     plain_bytes_ += r->size();
+    if (recorder_) recorder_->chunk(*r);
   }
   return r;
 }
@@ -184,6 +189,10 @@ Digest TarSource::diff_id() { return hash_.finish(); }
 
 la_ssize_t TarSource::read_callback(struct archive* a, void* self, const void** buf) {
   auto* s = static_cast<TarSource*>(self);
+  // libarchive asks for more only after consuming what it could: the
+  // position of the outermost read filter (here the client reader, as no
+  // libarchive filter is enabled) is what the tar reader has consumed.
+  if (s->recorder_) s->recorder_->consumed(archive_filter_bytes(a, 0));
   auto r = s->next();
   if (!r.ok()) {
     s->failed_ = true;

@@ -9,7 +9,9 @@
 // blocks), so diff_id() covers the whole stream. Several gzip members or
 // zstd frames are read as one stream; zero bytes after the last one (block
 // padding some writers add) are skipped. Streams in fixed buffers:
-// no temp files, memory independent of the layer size.
+// no temp files, memory independent of the layer size. An optional
+// SplitRecorder sees every chunk handed out and, through open_archive's
+// callback, how far libarchive has consumed.
 // Thread-safety: an instance is used by one thread.
 #pragma once
 
@@ -24,6 +26,8 @@
 #include "image/digest.h"
 
 namespace hutch::image::internal {
+
+class SplitRecorder;
 
 enum class Compression { kNone, kGzip, kZstd };
 
@@ -52,6 +56,8 @@ class TarSource {
   // report it instead of libarchive's generic text.
   int open_archive(struct archive* a);
   const Error* error() const { return failed_ ? &error_ : nullptr; }
+  // Not owned; set before the first next().
+  void set_recorder(SplitRecorder* r) { recorder_ = r; }
 
  private:
   struct Codec;
@@ -80,6 +86,7 @@ class TarSource {
   uint64_t plain_bytes_ = 0;
   bool failed_ = false;
   Error error_;
+  SplitRecorder* recorder_ = nullptr;
 };
 
 }  // namespace hutch::image::internal

@@ -52,8 +52,8 @@ Error archive_read_error(struct archive* a, const TarSource& src, const std::str
   return Error::plain(code, step + ": " + (text ? text : "invalid tar stream"));
 }
 
-Unpacker::Unpacker(int root_fd, const ApplyOptions& opts, const TarSource& src)
-    : root_(root_fd), opts_(opts), src_(src) {}
+Unpacker::Unpacker(int root_fd, const ApplyOptions& opts, const TarSource& src, SplitRecorder* split)
+    : root_(root_fd), opts_(opts), src_(src), split_(split), privileged_(::geteuid() == 0) {}
 
 Unpacker::Meta Unpacker::meta_of(struct archive_entry* e) const {
   Meta m{};
@@ -75,6 +75,8 @@ Status Unpacker::apply(struct archive* a, struct archive_entry* e) {
   const char* p = archive_entry_pathname(e);
   if (!p) return Error::plain(EINVAL, "entry without a name");
   std::string name = p;
+  // Right after archive_read_next_header: where this entry's data starts.
+  entry_start_ = split_ ? archive_filter_bytes(a, 0) : -1;
   auto r = apply_entry(a, e, name);
   if (!r.ok()) return std::move(r).error().with_context("entry " + quoted(name));
   return {};
@@ -128,6 +130,7 @@ Result<bool> Unpacker::make_room(int parent, const std::vector<std::string>& par
     return Error::from_errno("stat " + quoted(base));
   }
   if (new_is_dir && S_ISDIR(st.st_mode)) return true;
+  if (split_) split_->removed(join_components(parts, parts.size()));
   ASSIGN_OR_RETURN(bool was_dir, remove_entry(parent, base));
   if (was_dir) forget_dirs_below(join_components(parts, parts.size()));
   return false;
@@ -153,6 +156,9 @@ Status Unpacker::make_dir(struct archive_entry* e, int parent, const std::vector
     if (!dir) return Error::from_errno("open directory");
   }
   Meta m = meta_of(e);
+  // Without privileges, files below a directory we may not search cannot
+  // be read back to rebuild the tar.
+  if (split_ && !privileged_ && !(m.perm & S_IXUSR)) split_->abandon("a directory is not searchable by its owner");
   if (opts_.preserve_owners && ::fchown(dir.get(), m.uid, m.gid) != 0) return Error::from_errno("chown directory");
   TRY(set_xattrs(e, dir.get(), -1, ""));
   deferred_[join_components(parts, parts.size())] = DeferredDir{parts, m.perm, {m.times[0], m.times[1]}};
@@ -165,6 +171,7 @@ Status Unpacker::make_file(struct archive* a, struct archive_entry* e, int paren
   TRY(make_room(parent, parts, false));
   UniqueFd f(::openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!f) return Error::from_errno("create file");
+  bool referenced = reference_payload(e, parts);
   int64_t end = 0;
   for (;;) {
     const void* buf;
@@ -173,11 +180,15 @@ Status Unpacker::make_file(struct archive* a, struct archive_entry* e, int paren
     int r = archive_read_data_block(a, &buf, &size, &off);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) return archive_read_error(a, src_, "read file data");
+    if (referenced && off != end)
+      split_->abandon("file data of \"" + join_components(parts, parts.size()) + "\" is not contiguous");
     // Sparse files arrive as blocks at offsets; the gaps stay holes.
     TRY(write_all_at(f.get(), buf, size, off));
     bytes_ += size;
     end = std::max<int64_t>(end, off + static_cast<int64_t>(size));
   }
+  if (referenced && end != archive_entry_size(e))
+    split_->abandon("file \"" + join_components(parts, parts.size()) + "\" has a different size than its header says");
   // A trailing hole: the size comes from the header, not from data.
   if (archive_entry_size_is_set(e) && archive_entry_size(e) > end && ::ftruncate(f.get(), archive_entry_size(e)) != 0)
     return Error::from_errno("set file size");
@@ -188,6 +199,16 @@ Status Unpacker::make_file(struct archive* a, struct archive_entry* e, int paren
   TRY(set_xattrs(e, f.get(), -1, ""));
   if (::futimens(f.get(), m.times) != 0) return Error::from_errno("set file times");
   return {};
+}
+
+bool Unpacker::reference_payload(struct archive_entry* e, const std::vector<std::string>& parts) {
+  if (!split_ || !archive_entry_size_is_set(e) || archive_entry_size(e) <= 0) return false;
+  // Sparse files are kept raw: their data in the tar is not the file's bytes.
+  if (archive_entry_sparse_count(e) > 0) return false;
+  // Without privileges a file its owner may not read cannot be read back.
+  if (!privileged_ && !(archive_entry_perm(e) & S_IRUSR)) return false;
+  return split_->reference(entry_start_, static_cast<uint64_t>(archive_entry_size(e)),
+                           join_components(parts, parts.size()));
 }
 
 Status Unpacker::make_symlink(struct archive_entry* e, int parent, const std::vector<std::string>& parts) {

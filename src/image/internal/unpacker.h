@@ -25,6 +25,9 @@
 //     skipped;
 //   - xattrs that the file system or our privileges refuse (EPERM, ENOTSUP)
 //     are logged and skipped, as Docker does for rootless use.
+// With a SplitRecorder, each non-sparse regular file with data becomes a
+// reference in the layer's tar-split, and every entry replaced or removed
+// is reported to it (split_recorder.h).
 // Thread-safety: an instance is used by one thread.
 #pragma once
 
@@ -39,6 +42,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "image/internal/split_recorder.h"
 #include "image/internal/tar_source.h"
 #include "image/layer.h"
 
@@ -46,8 +50,9 @@ namespace hutch::image::internal {
 
 class Unpacker {
  public:
-  // Neither fd nor `src` is owned; both outlive the Unpacker.
-  Unpacker(int root_fd, const ApplyOptions& opts, const TarSource& src);
+  // Neither fd nor `src` nor `split` (may be null) is owned; all outlive
+  // the Unpacker.
+  Unpacker(int root_fd, const ApplyOptions& opts, const TarSource& src, SplitRecorder* split = nullptr);
 
   // Writes one entry, reading its data from `a`. Errors name the entry.
   Status apply(struct archive* a, struct archive_entry* e);
@@ -88,9 +93,15 @@ class Unpacker {
   void forget_dirs_below(const std::string& path);
   Meta meta_of(struct archive_entry* e) const;
 
+  // Whether the split may reference this file's data (before reading it).
+  bool reference_payload(struct archive_entry* e, const std::vector<std::string>& parts);
+
   int root_;
   ApplyOptions opts_;
   const TarSource& src_;
+  SplitRecorder* split_;
+  bool privileged_;           // euid 0: modes do not stop us reading back
+  int64_t entry_start_ = -1;  // stream position of the current entry's data
   std::map<std::string, DeferredDir> deferred_;
   uint64_t bytes_ = 0;
   uint64_t skipped_devices_ = 0;

@@ -166,37 +166,52 @@ class PullKillTest(unittest.TestCase):
         incomplete = [n for n in names if not n.startswith(".tmp-") and n not in complete]
         return {"ingest": ingest, "tmp": tmp, "complete": complete, "incomplete": incomplete}
 
-    def check_image(self, root, what):
+    def image_problems(self, root):
+        """What is wrong with the image as `hutch image inspect` shows it."""
         r = self.inspect(root)
-        self.assertEqual(r.returncode, 0, "%s: image inspect: %s" % (what, r.stderr))
+        if r.returncode != 0:
+            return ["image inspect failed: %s" % r.stderr.strip()]
         info = json.loads(r.stdout)[0]
-        self.assertEqual(info["Id"], self.config_digest, what)
-        self.assertEqual(info["RootFS"]["Layers"], self.diff_ids, what)
+        out = []
+        if info.get("Id") != self.config_digest:
+            out.append("Id %s, want %s" % (info.get("Id"), self.config_digest))
+        if info.get("RootFS", {}).get("Layers") != self.diff_ids:
+            out.append("RootFS.Layers %s, want %s" % (info.get("RootFS", {}).get("Layers"), self.diff_ids))
+        return out
 
-    def check_store(self, root, what):
+    def store_problems(self, root):
+        """What is left over or missing in the store after a completed pull."""
         s = self.store_state(root)
-        self.assertEqual(s["ingest"], [], "%s: files left in ingest" % what)
-        self.assertEqual(s["tmp"], [], "%s: layers/.tmp-* left" % what)
-        self.assertEqual(s["incomplete"], [], "%s: layer dirs without layer.json" % what)
-        self.assertEqual(sorted(s["complete"]), sorted(c.split(":")[1] for c in self.chains), what)
+        out = []
+        if s["ingest"]:
+            out.append("files left in ingest: %s" % s["ingest"])
+        if s["tmp"]:
+            out.append("layers/.tmp-* left: %s" % s["tmp"])
+        if s["incomplete"]:
+            out.append("layer dirs without layer.json: %s" % s["incomplete"])
+        want = sorted(c.split(":")[1] for c in self.chains)
+        if sorted(s["complete"]) != want:
+            out.append("complete layers %s, want the chain IDs %s" % (sorted(s["complete"]), want))
         for chain in self.chains:
             diff = os.path.join(root, "layers", chain.split(":")[1], "diff")
-            self.assertEqual(dir_summary(diff), self.expected[chain],
-                             "%s: layer %s: (files, bytes, dirs, symlinks) differ from the tar" % (what, chain))
+            if os.path.isdir(diff) and dir_summary(diff) != self.expected[chain]:
+                out.append("layer %s holds (files, bytes, dirs, symlinks) %s, its tar %s"
+                           % (chain, dir_summary(diff), self.expected[chain]))
+        return out
 
     def test_pull_killed_at_random_then_completed(self):
         cold = self.tmp.join("cold")
         t0 = time.monotonic()
         self.pull(cold)
         full = time.monotonic() - t0
-        self.check_image(cold, "cold pull")
-        self.check_store(cold, "cold pull")
+        self.assertEqual(self.image_problems(cold) + self.store_problems(cold), [], "cold pull")
         remove_store(cold)
         seed = int(os.environ.get("HUTCH_PULLKILL_SEED") or int.from_bytes(os.urandom(4), "little"))
         print("pullkill: %d MB image, full pull %.2fs, %d iterations, seed %d (HUTCH_PULLKILL_SEED=%d replays)"
               % (SIZE_MB, full, ITERATIONS, seed, seed), flush=True)
         rng = random.Random(seed)
         killed_running = 0
+        problems = []  # every iteration runs; all that went wrong is reported at the end
         for i in range(ITERATIONS):
             root = self.tmp.join("root-%02d" % i)
             delay = rng.uniform(0, full)
@@ -214,22 +229,36 @@ class PullKillTest(unittest.TestCase):
                 killed_running += 1
             after_kill = self.store_state(root)
             has_image = self.inspect(root).returncode == 0
+            found = []
             if has_image:
-                # Named means whole: every layer complete.
-                self.check_image(root, "iteration %d after the kill" % i)
-                self.assertEqual(sorted(after_kill["complete"]), sorted(c.split(":")[1] for c in self.chains))
+                # Named means whole: the image and every one of its layers.
+                found += ["after the kill: " + x for x in self.image_problems(root)]
+                if sorted(after_kill["complete"]) != sorted(c.split(":")[1] for c in self.chains):
+                    found.append("after the kill: image named but complete layers are %s" % after_kill["complete"])
             print("  %2d: kill at %.2fs (%s): image %s, %d complete layers, %d .tmp dirs, %d ingest files"
                   % (i, delay, "killed" if code == -signal.SIGKILL else "had exited %d" % code,
                      "present" if has_image else "absent", len(after_kill["complete"]), len(after_kill["tmp"]),
                      len(after_kill["ingest"])), flush=True)
-            self.pull(root)
-            self.check_image(root, "iteration %d" % i)
-            self.check_store(root, "iteration %d" % i)
-            # A second pull of a complete image changes nothing.
-            self.pull(root)
-            self.check_store(root, "iteration %d, pulled again" % i)
+            r = subprocess.run(self.argv(root, "pull", self.ref), capture_output=True, text=True, env=self.env,
+                               timeout=600)
+            if r.returncode != 0:
+                found.append("pull after the kill failed: %s" % r.stderr.strip())
+            else:
+                found += self.image_problems(root) + self.store_problems(root)
+                # A second pull of a complete image changes nothing.
+                r = subprocess.run(self.argv(root, "pull", self.ref), capture_output=True, text=True,
+                                   env=self.env, timeout=600)
+                if r.returncode != 0:
+                    found.append("second pull failed: %s" % r.stderr.strip())
+                found += ["after a second pull: " + x for x in self.store_problems(root)]
+            for x in found:
+                print("      %s" % x, flush=True)
+            problems += ["iteration %d: %s" % (i, x) for x in found]
             remove_store(root)
-        print("pullkill: %d of %d kills hit a running pull" % (killed_running, ITERATIONS), flush=True)
+        print("pullkill: %d of %d kills hit a running pull; %d problems" % (killed_running, ITERATIONS,
+                                                                           len(problems)), flush=True)
+        if problems:
+            self.fail("%d problems (seed %d), the first ones:\n  %s" % (len(problems), seed, "\n  ".join(problems[:8])))
         self.assertGreater(killed_running, ITERATIONS // 4,
                            "too few kills landed while the pull ran; the image is too small to test this")
 

@@ -480,7 +480,7 @@ class InteropTest(HutchCase):
         self.assertEqual(len(info["RootFS"]["Layers"]), 2)
 
     def test_pushed_by_podman_pulled_by_hutch(self):
-        """podman pushes docker's schema 2 (v2s2) media types."""
+        # podman pushes docker's schema 2 (v2s2) media types here.
         REG.skopeo_copy("oci-archive:" + DERIVED, REG.ref("interop/seed:v1"))
         with REG.podman() as pod:
             pod.login()

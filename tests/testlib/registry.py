@@ -20,8 +20,10 @@ What a test needs from it:
   request()         one HTTP request to the registry (CA and basic auth set)
   blob_digests()    the blobs in storage; uploads() the blobs whose upload
                     completed, from the access log
-  skopeo_*()        skopeo copy/inspect with the right creds and cert flags
-  Podman            podman with a private --root/--runroot/--tmpdir
+  skopeo_*()        skopeo copy/inspect with the right creds and cert flags;
+                    skopeo_push_zstd() pushes an image with zstd layers
+  podman()          podman with a private --root/--runroot/--tmpdir, logged
+                    in with its own --authfile, given --cert-dir
 
 docker_config() and registries_conf() write the files hutch reads: a docker
 config.json ({"auths": {HOST: {"auth": base64(user:pass)}}}) and the JSON
@@ -415,24 +417,49 @@ class Registry:
             raise AssertionError("skopeo inspect %s failed: %s" % (name, r.stderr.decode(errors="replace")))
         return r.stdout if raw else json.loads(r.stdout)
 
-    def podman(self, directory):
-        return Podman(self, directory)
+    def skopeo_push_zstd(self, archive, name, workdir):
+        """Pushes an oci-archive to name with zstd layers. skopeo 1.9 will
+        not recompress a gzip layer, so the layers are first decompressed
+        into a dir: under workdir. Its blob-info cache also swaps in a blob
+        this registry already holds for the same content (gzip, say), so
+        push content the registry has not seen; a layer that does not end
+        up zstd raises."""
+        plain = os.path.join(workdir, "decompressed")
+        self.skopeo_copy("oci-archive:" + archive, "dir:" + plain, extra=["--dest-decompress"])
+        try:
+            self.skopeo_copy("dir:" + plain, self.ref(name), extra=["--dest-compress-format", "zstd"])
+        finally:
+            shutil.rmtree(plain)
+        repo, _, tag = name.rpartition(":")
+        layers = json.loads(self.manifest(repo, tag)[0])["layers"]
+        if any(not l["mediaType"].endswith("+zstd") for l in layers):
+            raise AssertionError("skopeo pushed %s with layers %s, not zstd (blob reused from its cache?)"
+                                 % (name, [l["mediaType"] for l in layers]))
+
+    def podman(self):
+        """A Podman talking to this registry; close it (or use with)."""
+        return Podman(self)
 
 
 class Podman:
-    """podman with its own --root/--runroot/--tmpdir under directory,
-    cgroupfs and a file event log (as images_test.py), an auth file of its
-    own, and the registry's cert dir on login/push/pull. close() removes its
-    images; the caller removes directory."""
+    """podman with its own --root/--runroot/--tmpdir in a marked temp dir of
+    its own (podman refuses a runroot path over 50 characters, so not under
+    the caller's dir), cgroupfs and a file event log (as images_test.py), an
+    auth file of its own, and the registry's cert dir on login/push/pull.
+    close() removes its images and its dir."""
 
-    def __init__(self, registry, directory):
+    def __init__(self, registry):
         self.reg = registry
-        self.dir = directory
-        os.makedirs(directory, exist_ok=True)
-        self.authfile = os.path.join(directory, "auth.json")
-        self.base = ["podman", "--root", os.path.join(directory, "root"), "--runroot", os.path.join(directory, "run"),
-                     "--tmpdir", os.path.join(directory, "tmp"), "--cgroup-manager", "cgroupfs",
-                     "--events-backend", "file"]
+        self.tmp = ht.TempDir("pod")
+        self.authfile = self.tmp.join("auth.json")
+        self.base = ["podman", "--root", self.tmp.join("root"), "--runroot", self.tmp.join("run"),
+                     "--tmpdir", self.tmp.join("tmp"), "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def registry_flags(self):
         flags = ["--authfile", self.authfile]
@@ -449,6 +476,9 @@ class Podman:
         return r
 
     def login(self):
+        """Logs in when the registry has auth; a no-op otherwise."""
+        if not self.reg.auth:
+            return None
         return self.run("login", *self.registry_flags(), "-u", self.reg.user, "--password-stdin", self.reg.host,
                         input=self.reg.password)
 
@@ -462,7 +492,10 @@ class Podman:
         return json.loads(self.run("image", "inspect", ref).stdout)[0]
 
     def close(self):
-        subprocess.run(self.base + ["rmi", "-af"], capture_output=True)
+        if self.tmp is not None:
+            subprocess.run(self.base + ["rmi", "-af"], capture_output=True)
+            self.tmp.close()
+            self.tmp = None
 
 
 def main():

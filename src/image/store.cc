@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "base/fs.h"
+#include "base/proc.h"
 
 namespace hutch::image {
 namespace {
@@ -140,7 +141,8 @@ Result<BlobWriter> ContentStore::writer(std::optional<Digest> expected, std::opt
       return Error::plain(ENOTSUP, "cannot verify " + quoted(*expected) + ": the store holds sha256 content only");
   }
   ASSIGN_OR_RETURN(std::string name, random_name());
-  std::string path = root_ + "/ingest/" + name;
+  // The owner's tag first: clean_ingest() removes the files of dead owners.
+  std::string path = root_ + "/ingest/" + owner_tag() + "-" + name;
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd) return Error::from_errno("create ingest file \"" + path + "\"");
   BlobWriter w;
@@ -192,7 +194,10 @@ Status ContentStore::clean_ingest(int age_seconds) const {
       if (errno == ENOENT) return {};  // committed or cleaned meanwhile
       return Error::from_errno("stat \"" + dir + "/" + name + "\"");
     }
-    if (!S_ISREG(st.st_mode) || st.st_mtime + age_seconds > now) return {};
+    if (!S_ISREG(st.st_mode)) return {};
+    // A live owner's file is kept unless it is older than age_seconds; a
+    // dead owner's (a killed pull or load) goes at once.
+    if (owner_alive(name) && st.st_mtime + age_seconds > now) return {};
     if (::unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
       return Error::from_errno("remove \"" + dir + "/" + name + "\"");
     return {};

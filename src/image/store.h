@@ -2,7 +2,7 @@
 //
 // Layout (documented in docs/design/on-disk-layout.md):
 //   <root>/blobs/sha256/<hex>     immutable blobs (manifests, configs, layers)
-//   <root>/ingest/<random>        partial writes; renamed into blobs/ only
+//   <root>/ingest/<owner>-<random> partial writes; renamed into blobs/ only
 //                                 after the digest and size verified
 // A blob becomes visible atomically (write temp, fsync, rename, fsync dir);
 // a crash leaves at most an ingest file that the next GC removes. Several
@@ -50,7 +50,8 @@ class ContentStore {
 
   Status remove(const Digest& d) const;
   Result<std::vector<Digest>> list() const;
-  // Removes ingest files older than `age_seconds` (left by crashes).
+  // Removes ingest files left by processes that died (their names start
+  // with the owner's tag, base/proc.h) and any older than `age_seconds`.
   Status clean_ingest(int age_seconds) const;
 
  private:

@@ -129,19 +129,6 @@ Result<UniqueFd> StateStore::lock(const std::string& id) const {
   return fd;
 }
 
-uint64_t process_start_time(pid_t pid) {
-  auto text = fs::read_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!text.ok()) return 0;
-  // comm (field 2) may hold spaces and parens; fields restart after the last ')'.
-  auto pos = text->rfind(')');
-  if (pos == std::string::npos) return 0;
-  auto fields = split(std::string_view(*text).substr(pos + 2), ' ');
-  // fields[0] is field 3 (state); start time is field 22.
-  if (fields.size() < 20) return 0;
-  if (fields[0] == "Z" || fields[0] == "X") return 0;
-  return parse_uint(fields[19]).value_or(0);
-}
-
 Status_ compute_status(const StateStore& store, const ContainerState& st, bool frozen) {
   if (st.pid <= 0) return Status_::kStopped;
   uint64_t start = process_start_time(st.pid);

@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "base/json.h"
+#include "base/proc.h"
 
 namespace hutch::runtime {
 
@@ -61,8 +62,7 @@ class StateStore {
   std::string root_;
 };
 
-// Start time of a process (clock ticks since boot), 0 when gone.
-uint64_t process_start_time(pid_t pid);
+// process_start_time() (base/proc.h) tells a live init from pid reuse.
 // The live status of a container from its saved state.
 Status_ compute_status(const StateStore& store, const ContainerState& st, bool frozen);
 // runc's `state` JSON for a container.

@@ -22,8 +22,8 @@ What a test needs from it:
                     completed, from the access log
   skopeo_*()        skopeo copy/inspect with the right creds and cert flags;
                     skopeo_push_zstd() pushes an image with zstd layers
-  podman()          podman with a private --root/--runroot/--tmpdir, logged
-                    in with its own --authfile, given --cert-dir
+  podman()          podman with a private --root/--runroot/--tmpdir, its own
+                    --authfile (login()) and the registry's --cert-dir
 
 docker_config() and registries_conf() write the files hutch reads: a docker
 config.json ({"auths": {HOST: {"auth": base64(user:pass)}}}) and the JSON

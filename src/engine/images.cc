@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "engine/import.h"
+#include "image/retention.h"
 #include "oci/image.h"
 #include "registry/reference.h"
 
@@ -154,6 +155,9 @@ Result<image::ImageRecord> Images::import(int fd, const std::string& name, const
   rec.size = sz.ok() ? *sz : 0;
   rec.created = static_cast<int64_t>(ts.tv_sec);
   TRY(index_.put(rec));
+  // The tarball is redundant once its layer has a tar-split.
+  auto freed = image::remove_unneeded_blobs({blob}, content_, layers_, index_);
+  if (!freed.ok()) log::warn("import", "remove the tarball blob: " + freed.error().message());
   return rec;
 }
 
@@ -175,7 +179,7 @@ Status Images::save(const std::vector<std::string>& names, image::ArchiveFormat 
     }
     items.push_back(std::move(it));
   }
-  return image::save_archive(out_fd, items, format, content_, root_ + "/tmp");
+  return image::save_archive(out_fd, items, format, content_, root_ + "/tmp", &layers_);
 }
 
 Result<std::vector<Images::HistoryRow>> Images::history(const std::string& what) const {
@@ -237,28 +241,20 @@ Result<std::vector<std::string>> Images::prune(bool all, uint64_t* freed) {
 
 Result<uint64_t> Images::gc() {
   ASSIGN_OR_RETURN(auto images, index_.list());
-  std::set<std::string> blobs, chains;
-  for (const auto& r : images) {
-    blobs.insert(r.manifest);
-    blobs.insert(r.config);
-    for (const auto& l : r.layers) blobs.insert(l);
-    std::vector<image::Digest> diffs;
-    for (const auto& d : r.diff_ids) {
-      auto dg = image::Digest::parse(d);
-      if (dg.ok()) diffs.push_back(*dg);
-    }
-    for (const auto& c : image::chain_ids(diffs)) chains.insert(c.str());
-  }
+  // Layers of named images stay; their blobs only while a layer has no
+  // tar-split to rebuild its tar from (image/retention.h).
+  image::Retained keep = image::retained(images, layers_);
   uint64_t freed = 0;
   ASSIGN_OR_RETURN(auto all_layers, layers_.list());
   for (const auto& c : all_layers) {
-    if (chains.count(c.str())) continue;
+    if (keep.chains.count(c.str())) continue;
     auto sz = layers_.size(c);
-    if (layers_.remove(c).ok() && sz.ok()) freed += *sz;
+    uint64_t split = layers_.tar_split_size(c);
+    if (layers_.remove(c).ok() && sz.ok()) freed += *sz + split;
   }
   ASSIGN_OR_RETURN(auto all_blobs, content_.list());
   for (const auto& b : all_blobs) {
-    if (blobs.count(b.str())) continue;
+    if (keep.blobs.count(b.str())) continue;
     auto sz = content_.size(b);
     if (content_.remove(b).ok() && sz.ok()) freed += *sz;
   }

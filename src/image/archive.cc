@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "image/retention.h"
 #include "oci/image.h"
 
 namespace hutch::image {
@@ -235,9 +236,21 @@ Platform host_platform() {
 Result<std::vector<ImageRecord>> load_archive(int fd, const Stores& stores, const Platform& want) {
   TRY(stores.content->init());
   ASSIGN_OR_RETURN(Contents c, read_members(fd, *stores.content));
-  if (c.small.count("manifest.json")) return load_docker(c, stores);
-  if (c.small.count("index.json")) return load_oci(c, stores, want);
-  return Error::plain(EINVAL, "not an image archive: no manifest.json (docker-archive) or index.json (oci-archive)");
+  Result<std::vector<ImageRecord>> loaded = Error::plain(
+      EINVAL, "not an image archive: no manifest.json (docker-archive) or index.json (oci-archive)");
+  if (c.small.count("manifest.json")) loaded = load_docker(c, stores);
+  else if (c.small.count("index.json")) loaded = load_oci(c, stores, want);
+  // Once every image is named, the members no image needs go: layer blobs
+  // whose layers can be rebuilt from their tar-splits, and what the archive
+  // held besides the images (its own index, other platforms). After a
+  // failure they stay for GC, since a retry may use them.
+  if (loaded.ok()) {
+    std::vector<Digest> members;
+    for (const auto& [path, d] : c.blobs) members.push_back(d);
+    auto freed = remove_unneeded_blobs(members, *stores.content, *stores.layers, *stores.index);
+    if (!freed.ok()) log::warn("load", "remove redundant blobs: " + freed.error().message());
+  }
+  return loaded;
 }
 
 }  // namespace hutch::image

@@ -12,7 +12,10 @@
 
 #include "image/internal/layer_fs.h"
 #include "image/internal/layer_path.h"
+#include "image/internal/tar_source.h"
 #include "image/internal/tar_split.h"
+#include "image/layer_store.h"
+#include "image/store.h"
 
 namespace hutch::image {
 namespace {
@@ -54,6 +57,7 @@ struct LayerTarReader::Impl {
       : diff(std::move(d)), split_fd(std::move(s)), reader(split_fd.get()), diff_id(id), size(n), buf(kReadSize) {}
 
   Result<std::string_view> next();
+  Result<std::string_view> next_from_blob();
   Result<std::string_view> out(std::string_view v);
   Status start_file(const internal::SplitRecord& rec);
 
@@ -68,7 +72,21 @@ struct LayerTarReader::Impl {
   uint64_t file_left = 0;
   std::vector<char> buf;
   bool done = false, failed = false;
+  // from_blob: the blob and its decompressor (which hashes as it goes).
+  UniqueFd blob;
+  std::unique_ptr<internal::TarSource> source;
 };
+
+Result<std::string_view> LayerTarReader::Impl::next_from_blob() {
+  if (done) return std::string_view();
+  ASSIGN_OR_RETURN(std::string_view v, source->next());
+  if (!v.empty()) return v;
+  Digest got = source->diff_id();
+  if (!(got == diff_id))
+    return Error::plain(EIO, "the layer blob's tar has digest " + got.str() + ", not the diff_id " + diff_id.str());
+  done = true;
+  return v;
+}
 
 Result<std::string_view> LayerTarReader::Impl::out(std::string_view v) {
   produced += v.size();
@@ -93,6 +111,7 @@ Status LayerTarReader::Impl::start_file(const internal::SplitRecord& rec) {
 }
 
 Result<std::string_view> LayerTarReader::Impl::next() {
+  if (source) return next_from_blob();
   while (!done) {
     if (file_left > 0) {
       ssize_t n;
@@ -131,6 +150,15 @@ Result<std::string_view> LayerTarReader::Impl::next() {
 
 LayerTarReader::LayerTarReader(UniqueFd diff_dir, UniqueFd split, const Digest& diff_id, uint64_t size)
     : impl_(std::make_unique<Impl>(std::move(diff_dir), std::move(split), diff_id, size)) {}
+LayerTarReader::LayerTarReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LayerTarReader LayerTarReader::from_blob(UniqueFd blob, const Digest& diff_id) {
+  auto impl = std::make_unique<Impl>(UniqueFd(), UniqueFd(), diff_id, 0);
+  impl->blob = std::move(blob);
+  impl->source = std::make_unique<internal::TarSource>(impl->blob.get());
+  return LayerTarReader(std::move(impl));
+}
+
 LayerTarReader::LayerTarReader(LayerTarReader&&) noexcept = default;
 LayerTarReader& LayerTarReader::operator=(LayerTarReader&&) noexcept = default;
 LayerTarReader::~LayerTarReader() = default;
@@ -146,6 +174,16 @@ Result<std::string_view> LayerTarReader::next() {
     return std::move(r).error().with_context("rebuild layer " + impl_->diff_id.str());
   }
   return r;
+}
+
+Result<LayerTarReader> open_layer_tar(const LayerStore& layers, const ContentStore& content, const Digest& chain_id,
+                                      const Digest& blob, const Digest& diff_id) {
+  if (layers.has_tar_split(chain_id)) return layers.open_tar(chain_id);
+  auto fd = content.open(blob);
+  if (fd.ok()) return LayerTarReader::from_blob(std::move(fd).value(), diff_id);
+  if (fd.error().code() != ENOENT) return std::move(fd).error();
+  return Error::plain(ENOENT, "layer " + chain_id.str() + ": neither its blob " + blob.str() +
+                                  " nor a tar-split to rebuild it from is stored");
 }
 
 Status LayerTarReader::copy_to(int out_fd) {

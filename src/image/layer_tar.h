@@ -1,6 +1,7 @@
 // LayerTarReader: rebuilds the exact uncompressed tar of an unpacked layer
 // from its tar-split (internal/tar_split.h) and its diff directory, as a
-// stream, for save and push once the compressed blob is gone.
+// stream, for save and push once the compressed blob is gone; or, for a
+// layer without a split, decompresses its stored blob (gzip, zstd or plain).
 //
 // Raw records are copied; each file record's payload is read from the diff
 // directory with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
@@ -22,11 +23,17 @@
 
 namespace hutch::image {
 
+class ContentStore;
+class LayerStore;
+
 class LayerTarReader {
  public:
   // Takes both fds: the layer's diff directory and its tar-split file.
   // `size` and `diff_id` are what the tar must come to.
   LayerTarReader(UniqueFd diff_dir, UniqueFd split, const Digest& diff_id, uint64_t size);
+  // Decompresses a layer blob (a file or pipe, taken) that must come to
+  // `diff_id`; its size is not known beforehand (size() is 0).
+  static LayerTarReader from_blob(UniqueFd blob, const Digest& diff_id);
   LayerTarReader(LayerTarReader&&) noexcept;
   LayerTarReader& operator=(LayerTarReader&&) noexcept;
   ~LayerTarReader();
@@ -37,12 +44,19 @@ class LayerTarReader {
   // Reads the rest into `out_fd` (a file, pipe or socket).
   Status copy_to(int out_fd);
 
-  uint64_t size() const;  // the tar's length
+  uint64_t size() const;  // the tar's length; 0 when not known
   const Digest& diff_id() const;
 
  private:
   struct Impl;
+  explicit LayerTarReader(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The uncompressed tar of layer `chain_id` (diff_id `diff_id`, stored as
+// `blob`), from whichever copy the stores hold: rebuilt from the layer's
+// tar-split, else the blob decompressed. ENOENT when neither is there.
+Result<LayerTarReader> open_layer_tar(const LayerStore& layers, const ContentStore& content, const Digest& chain_id,
+                                      const Digest& blob, const Digest& diff_id);
 
 }  // namespace hutch::image

@@ -1,6 +1,6 @@
 // LayerTar: the uncompressed tar of a stored layer, for push: rebuilt from
-// the layer store (exact bytes, so the same diff_id) or, while a layer's
-// compressed blob is still stored, decompressed from it.
+// the layer store's tar-split and files (exact bytes, so the same diff_id),
+// in pieces of the caller's size.
 // Thread-safety: an instance is used by one thread.
 #pragma once
 

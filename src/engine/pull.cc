@@ -12,6 +12,7 @@
 #include "base/fd.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "image/decompress.h"
 #include "image/digest.h"
 #include "image/layer_store.h"
 #include "image/store.h"
@@ -79,16 +80,21 @@ struct LayerJob {
   std::string parent;
 };
 
-// Downloads one layer on a helper thread while this thread unpacks it
-// from a pipe: hashing, decompression and file writes overlap the network.
+// Three stages per layer, each on its own thread, joined by pipes: the
+// download (and the blob's sha256), the decompression, and the unpacker
+// (tar parsing, the diff_id's sha256 and the file writes). On a small
+// device this keeps both cores busy while the network delivers.
 Status fetch_and_unpack(registry::Client& client, const std::string& repo, const LayerJob& job,
                         const image::LayerStore& layers, Reporter& rep, const std::atomic<bool>& cancel) {
   ASSIGN_OR_RETURN(Digest want, Digest::parse(job.desc.digest));
-  int p[2];
+  int p[2], q[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return Error::from_errno("make a pipe");
-  UniqueFd rd(p[0]), wr(p[1]);
-  // A bigger pipe means fewer wake-ups between the two threads.
-  (void)::fcntl(wr.get(), F_SETPIPE_SZ, 1 << 20);
+  UniqueFd net_rd(p[0]), net_wr(p[1]);
+  if (::pipe2(q, O_CLOEXEC) != 0) return Error::from_errno("make a pipe");
+  UniqueFd tar_rd(q[0]), tar_wr(q[1]);
+  // Bigger pipes mean fewer wake-ups between the threads.
+  (void)::fcntl(net_wr.get(), F_SETPIPE_SZ, 1 << 20);
+  (void)::fcntl(tar_wr.get(), F_SETPIPE_SZ, 1 << 20);
   Status fetched;
   Digest got;
   uint64_t bytes = 0;
@@ -103,7 +109,7 @@ Status fetch_and_unpack(registry::Client& client, const std::string& repo, const
                                        " bytes its descriptor says");
       h.update(data, n);
       bytes += n;
-      TRY(write_all(wr.get(), data, n));
+      TRY(write_all(net_wr.get(), data, n));
       if (bytes - last_report >= (512u << 10) || bytes == size) {
         last_report = bytes;
         rep.send({PullEvent::Kind::kLayerBytes, job.desc.digest, bytes, size, ""});
@@ -111,18 +117,31 @@ Status fetch_and_unpack(registry::Client& client, const std::string& repo, const
       return {};
     });
     got = h.finish();
-    wr.reset();  // end of stream for the unpacker
+    net_wr.reset();  // end of stream for the decompressor
   });
-  Status unpacked = layers.unpack(rd.get(), job.chain, job.diff_id, job.parent);
-  rd.reset();  // a writer blocked on a full pipe now fails with EPIPE
+  Status inflated;
+  std::thread decompressor([&] {
+    auto r = image::decompress_layer(net_rd.get(), tar_wr.get());
+    if (!r.ok()) inflated = std::move(r).error();
+    net_rd.reset();  // a blocked downloader now fails with EPIPE
+    tar_wr.reset();  // end of stream for the unpacker
+  });
+  Status unpacked = layers.unpack(tar_rd.get(), job.chain, job.diff_id, job.parent);
+  tar_rd.reset();  // a blocked decompressor now fails with EPIPE
+  decompressor.join();
   downloader.join();
   std::string what = "layer " + std::to_string(job.index) + " (" + job.desc.digest + ")";
   auto drop = [&] {
     if (unpacked.ok()) (void)layers.remove(job.chain);
   };
+  // The first stage that failed for a reason of its own tells the story.
   if (!fetched.ok() && fetched.error().code() != EPIPE) {
     drop();
     return std::move(fetched).error().with_context(what);
+  }
+  if (!inflated.ok() && inflated.error().code() != EPIPE) {
+    drop();
+    return std::move(inflated).error().with_context(what);
   }
   if (!unpacked.ok()) return std::move(unpacked).error().with_context(what);
   if (bytes != size || !(got == want)) {

@@ -240,6 +240,9 @@ Result<std::vector<std::string>> Images::prune(bool all, uint64_t* freed) {
 }
 
 Result<uint64_t> Images::gc() {
+  // Wait for pulls and loads in flight: their layers have no record yet.
+  ASSIGN_OR_RETURN(UniqueFd gc_lock, index_.gc_lock(true));
+  (void)layers_.clean_stale();
   ASSIGN_OR_RETURN(auto images, index_.list());
   // Layers of named images stay; their blobs only while a layer has no
   // tar-split to rebuild its tar from (image/retention.h).

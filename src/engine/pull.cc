@@ -269,8 +269,10 @@ Result<PullResult> pull(const std::string& root, const std::string& ref_text, co
   image::LayerStore layers(root);
   image::ImageIndex index(root);
   TRY(content.init());
+  ASSIGN_OR_RETURN(UniqueFd gc_lock, index.gc_lock(false));
   // Leftovers of pulls that were killed.
   (void)content.clean_ingest(24 * 3600);
+  (void)layers.clean_stale();
 
   // The config: small, verified, kept.
   ASSIGN_OR_RETURN(Digest config_digest, Digest::parse(m.config.digest));

@@ -126,6 +126,16 @@ Result<ImageRecord> ImageIndex::find(const std::string& what) const {
   return Error::plain(ENOENT, "No such image: " + what);
 }
 
+Result<UniqueFd> ImageIndex::gc_lock(bool exclusive) const {
+  TRY(fs::mkdir_p(root_, 0700));
+  std::string path = root_ + "/gc.lock";
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) return Error::from_errno("open \"" + path + "\"");
+  while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) != 0)
+    if (errno != EINTR) return Error::from_errno("lock \"" + path + "\"");
+  return fd;
+}
+
 Status ImageIndex::update(const std::function<Status(std::map<std::string, ImageRecord>&)>& change) const {
   ASSIGN_OR_RETURN(Lock lock, Lock::take(root_));
   ASSIGN_OR_RETURN(auto all, read_unlocked());

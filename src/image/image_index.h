@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 
 namespace hutch::image {
 
@@ -46,6 +47,11 @@ class ImageIndex {
   // Adds or replaces the record for rec.manifest; its names move to it
   // from any other image (a tag points at one image).
   Status put(const ImageRecord& rec) const;
+  // The lock between writers of new content and GC (<root>/gc.lock): a pull
+  // or load holds it shared from before its first blob or layer until its
+  // record is in the index, so GC (exclusive) never takes their layers for
+  // garbage. Released when the fd closes.
+  Result<UniqueFd> gc_lock(bool exclusive) const;
   // Applies `change` to the whole index under the lock.
   Status update(const std::function<Status(std::map<std::string, ImageRecord>&)>& change) const;
 

@@ -8,6 +8,7 @@
 
 #include "base/fd.h"
 #include "base/fs.h"
+#include "base/proc.h"
 #include "base/json.h"
 #include "base/scope.h"
 #include "image/layer.h"
@@ -87,7 +88,9 @@ Status LayerStore::unpack(int in_fd, const Digest& chain_id, const Digest& diff_
 Status LayerStore::unpack_into(int in_fd, const Digest* chain_in, const Digest* want_diff, const std::string& parent,
                                bool rootless, Digest* got_diff) const {
   TRY(fs::mkdir_p(root_ + "/layers", 0700));
-  std::string tmpl = root_ + "/layers/.tmp-XXXXXX";
+  // The owner's tag in the name lets clean_stale() tell a killed unpack's
+  // leftovers from a live one's.
+  std::string tmpl = root_ + "/layers/.tmp-" + owner_tag() + "-XXXXXX";
   if (!::mkdtemp(tmpl.data())) return Error::from_errno("make a temporary layer directory");
   std::string tmp = tmpl;
   ScopeGuard cleanup([&] { (void)fs::remove_all(tmp); });
@@ -130,12 +133,33 @@ Status LayerStore::unpack_into(int in_fd, const Digest* chain_in, const Digest* 
 
 Status LayerStore::remove(const Digest& c) const {
   // Hide it first (rename is atomic), then delete at leisure.
-  std::string gone = root_ + "/layers/.tmp-rm-" + c.hex;
+  std::string gone = root_ + "/layers/.tmp-" + owner_tag() + "-rm-" + c.hex;
   if (::rename(dir(c).c_str(), gone.c_str()) != 0) {
     if (errno == ENOENT) return {};
     return Error::from_errno("remove layer " + c.str());
   }
   return fs::remove_all(gone);
+}
+
+Status LayerStore::clean_stale() const {
+  std::string base = root_ + "/layers";
+  DIR* d = ::opendir(base.c_str());
+  if (!d) return {};
+  std::vector<std::string> dead;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.rfind(".tmp-", 0) != 0) continue;
+    // ".tmp-<pid>-<start>-...": its owner's tag; untagged names (older
+    // versions) have no owner to ask and are left to age-blind GC.
+    if (!owner_alive(std::string_view(n).substr(5))) dead.push_back(n);
+  }
+  ::closedir(d);
+  Status first;
+  for (const auto& n : dead) {
+    Status st = fs::remove_all(base + "/" + n);
+    if (!st.ok() && first.ok()) first = std::move(st);
+  }
+  return first;
 }
 
 Result<std::vector<Digest>> LayerStore::list() const {

@@ -48,6 +48,9 @@ class LayerStore {
   // returns it; the layer's chain ID is its diff_id.
   Result<Digest> unpack_base(int in_fd, bool rootless = false) const;
   Status remove(const Digest& chain_id) const;
+  // Removes the temporary directories (".tmp-<owner>-...") of unpacks and
+  // removals whose process died; those of live processes stay.
+  Status clean_stale() const;
   Result<std::vector<Digest>> list() const;
 
   // Whether the layer exists with a usable tar-split, so that open_tar()

@@ -45,6 +45,9 @@ struct Options {
   bool missing_key_error = true;
   size_t max_output = 64 << 20;
   uint64_t max_steps = 10'000'000;
+  // When set, receives the text written before an execution error (Go
+  // leaves it in the writer; docker keeps it for table headers).
+  std::string* partial = nullptr;
 };
 
 // Nesting of blocks and parentheses accepted by parse().

@@ -18,8 +18,11 @@ class Exec {
   Result<std::string> run(const json_t* data) {
     V dot = V::ref(data);
     vars_.push_back({"$", dot});
-    ASSIGN_OR_RETURN(Flow f, walk(dot, tree_.root));
-    (void)f;
+    auto r = walk(dot, tree_.root);
+    if (!r.ok()) {
+      if (opt_.partial) *opt_.partial = std::move(out_);
+      return std::move(r).error();
+    }
     return std::move(out_);
   }
 

@@ -173,6 +173,12 @@ TEST(Template, HeaderFunctions) {
   EXPECT_EQ(run("{{.Repository}}\t{{upper .ID}}\t{{json .ID}}\t{{truncate .ID 2}}\t{{pad .ID 1 1}}", header, h),
             "REPOSITORY\tIMAGE ID\tIMAGE ID\tIMAGE ID\t IMAGE ID ");
   EXPECT_EQ(run("{{json .}}", header, h).substr(0, 5), "EXEC:");
+  std::string partial;
+  h.partial = &partial;
+  auto d = json::parse(header);
+  auto t = Template::parse("{{.Repository}}\t{{json .}}\tx");
+  EXPECT_FALSE(t->execute(d->get(), h).ok());
+  EXPECT_EQ(partial, "REPOSITORY\t");
 }
 
 TEST(Template, HostileInput) {

@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
       {"rmi", cmd_rmi, "Remove one or more images"},
       {"save", cmd_save, "Save one or more images to a tar archive"},
       {"search", cmd_search, "Search a registry for images"},
+      {"system", cmd_system, "Manage hutch"},
       {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
       {"version", cmd_version, "Show the hutch version information"},
   };

@@ -44,6 +44,8 @@ int cmd_push(const Global& g, const Args& a, size_t start);
 int cmd_login(const Global& g, const Args& a, size_t start);
 int cmd_logout(const Global& g, const Args& a, size_t start);
 int cmd_search(const Global& g, const Args& a, size_t start);
+int cmd_image_inspect(const Global& g, const Args& a, size_t start);
+int cmd_system(const Global& g, const Args& a, size_t start);
 
 // Parses a command's flags; on error prints docker's usage message and
 // sets `exit_code` to 125. Prints help and sets 0 for --help.

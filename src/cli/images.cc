@@ -5,91 +5,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/format.h"
 #include "engine/images.h"
 #include "registry/reference.h"
 
 namespace hutch::cli {
-namespace {
-
-std::string human_size(uint64_t b) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
-  return buf;
-}
-
-std::string ago(int64_t t) {
-  int64_t d = static_cast<int64_t>(::time(nullptr)) - t;
-  if (d < 60) return "Less than a minute ago";
-  if (d < 3600) return std::to_string(d / 60) + " minutes ago";
-  if (d < 86400) return std::to_string(d / 3600) + " hours ago";
-  return std::to_string(d / 86400) + " days ago";
-}
-
-}  // namespace
-
-int cmd_images(const Global& g, const Args& a, size_t start) {
-  std::vector<OptSpec> opts = {{"all", "a", false, false, "Show all images (default hides intermediate images)"},
-                               {"quiet", "q", false, false, "Only show image IDs"},
-                               {"no-trunc", "", false, false, "Don't truncate output"},
-                               {"digests", "", false, false, "Show digests"},
-                               {"filter", "f", true, true, "Filter output (not supported yet: refused)"},
-                               {"format", "", true, false, "Format output (not supported yet: refused)"}};
-  int code = 0;
-  auto p = parse_command(a, start, opts, "images [OPTIONS] [REPOSITORY[:TAG]]", "List images", &code);
-  if (!p.ok()) return code;
-  if (p->has("filter") || p->has("format"))
-    return fail(Error::plain(ENOTSUP, "--filter and --format are not supported by hutch images yet"), 125);
-  engine::Images images(g.root);
-  auto list = images.list();
-  if (!list.ok()) return fail(list.error());
-  bool trunc = !p->has("no-trunc");
-  bool digests = p->has("digests");
-  std::string repo_filter = p->positional.empty() ? "" : p->positional[0];
-  std::string out;
-  char line[1024];
-  if (!p->has("quiet")) {
-    if (digests)
-      std::snprintf(line, sizeof line, "%-40s %-10s %-71s %-15s %-24s %s\n", "REPOSITORY", "TAG", "DIGEST", "IMAGE ID",
-                    "CREATED", "SIZE");
-    else
-      std::snprintf(line, sizeof line, "%-40s %-10s %-15s %-24s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
-    out += line;
-  }
-  for (const auto& r : *list) {
-    std::string id = trunc ? r.config.substr(7, 12) : r.config;
-    std::vector<std::pair<std::string, std::string>> rows;
-    for (const auto& n : r.names) {
-      auto ref = registry::Reference::parse(n);
-      std::string fam = ref.ok() ? ref->familiar() : n;
-      auto colon = fam.rfind(':');
-      rows.emplace_back(fam.substr(0, colon), colon == std::string::npos ? "<none>" : fam.substr(colon + 1));
-    }
-    if (rows.empty()) rows.emplace_back("<none>", "<none>");
-    for (const auto& [repo, tag] : rows) {
-      if (!repo_filter.empty() && repo != repo_filter && repo + ":" + tag != repo_filter) continue;
-      if (p->has("quiet")) {
-        out += id + "\n";
-        break;
-      }
-      if (digests)
-        std::snprintf(line, sizeof line, "%-40s %-10s %-71s %-15s %-24s %s\n", repo.c_str(), tag.c_str(),
-                      r.manifest.c_str(), id.c_str(), ago(r.created).c_str(), human_size(r.size).c_str());
-      else
-        std::snprintf(line, sizeof line, "%-40s %-10s %-15s %-24s %s\n", repo.c_str(), tag.c_str(), id.c_str(),
-                      ago(r.created).c_str(), human_size(r.size).c_str());
-      out += line;
-    }
-  }
-  print(out);
-  return 0;
-}
 
 int cmd_load(const Global& g, const Args& a, size_t start) {
   std::vector<OptSpec> opts = {{"input", "i", true, false, "Read from tar archive file, instead of STDIN"},
@@ -229,7 +149,7 @@ int cmd_image_history(const Global& g, const Args& a, size_t start) {
     std::string by = r.created_by;
     if (trunc && by.size() > 45) by = by.substr(0, 44) + "…";
     std::snprintf(line, sizeof line, "%-15s %-24s %-46s %-10s %s\n", id.c_str(), r.created.c_str(), by.c_str(),
-                  human_size(r.size).c_str(), r.comment.c_str());
+                  human_size(static_cast<double>(r.size), 3).c_str(), r.comment.c_str());
     out += line;
   }
   print(out);
@@ -263,7 +183,7 @@ int cmd_image_prune(const Global& g, const Args& a, size_t start) {
     for (const auto& l : *lines) out += l + "\n";
     out += "\n";
   }
-  out += "Total reclaimed space: " + human_size(freed) + "\n";
+  out += "Total reclaimed space: " + human_size(static_cast<double>(freed), 3) + "\n";
   print(out);
   return 0;
 }
@@ -303,35 +223,6 @@ int cmd_rmi(const Global& g, const Args& a, size_t start) {
     }
     for (const auto& l : *lines) print(l + "\n");
   }
-  return rc;
-}
-
-int cmd_image_inspect(const Global& g, const Args& a, size_t start) {
-  std::vector<OptSpec> opts = {{"format", "f", true, false, "Format output (only 'json' for now)"}};
-  int code = 0;
-  auto p = parse_command(a, start, opts, "image inspect [OPTIONS] IMAGE [IMAGE...]",
-                         "Display detailed information on one or more images", &code);
-  if (!p.ok()) return code;
-  if (p->has("format") && p->get("format") != "json")
-    return fail(Error::plain(ENOTSUP, "--format: only \"json\" is supported yet"), 125);
-  if (p->positional.empty()) {
-    std::fprintf(stderr, "\"hutch image inspect\" requires at least 1 argument.\n");
-    return 125;
-  }
-  engine::Images images(g.root);
-  std::string out = "[";
-  int rc = 0;
-  bool first = true;
-  for (const auto& name : p->positional) {
-    auto j = images.inspect_json(name);
-    if (!j.ok()) {
-      rc = fail(j.error());
-      continue;
-    }
-    out += (first ? "\n" : ",\n") + *j;
-    first = false;
-  }
-  print(out + "\n]\n");
   return rc;
 }
 

@@ -183,6 +183,46 @@ class ImagesCase(unittest.TestCase):
         self.assertIn("untagged: hist:1", r.stdout)
         self.assertEqual(self.store_files(), [], "prune -a left files")
 
+    def test_list_filters_formats_and_df(self):
+        self.assertEqual(self.hutch("load", "-q", "-i", self.docker_tar).returncode, 0)
+        rootfs = self.tmp.join("rootfs.tar")
+        self.assertEqual(self.hutch("import", "-c", "LABEL tier=base", rootfs, "labelled:1").returncode, 0)
+        self.assertEqual(self.hutch("import", rootfs).returncode, 0)
+        rows = [json.loads(line) for line in self.hutch("images", "--format", "json").stdout.splitlines()]
+        self.assertEqual(sorted(r["Repository"] + ":" + r["Tag"] for r in rows),
+                         ["<none>:<none>", "labelled:1", "localhost/hutch-test-img:v1"])
+        self.assertEqual(sorted(rows[0]), ["Containers", "CreatedAt", "CreatedSince", "Digest", "ID", "Repository",
+                                           "SharedSize", "Size", "Tag", "UniqueSize", "VirtualSize"])
+
+        def names(*args):
+            r = self.hutch("images", "--format", "{{.Repository}}:{{.Tag}}", *args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return sorted(r.stdout.split())
+        self.assertEqual(names("--filter", "dangling=true"), ["<none>:<none>"])
+        self.assertEqual(names("--filter", "reference=localhost/*"), ["localhost/hutch-test-img:v1"])
+        self.assertEqual(names("--filter", "label=tier=base"), ["labelled:1"])
+        self.assertEqual(names("labelled"), ["labelled:1"])
+        r = self.hutch("images", "--format", "table {{.ID}}\t{{.Tag}}", "--filter", "reference=labelled")
+        self.assertEqual(r.stdout.splitlines()[0].split(), ["IMAGE", "ID", "TAG"])
+        r = self.hutch("images", "--filter", "bogus=1")
+        self.assertEqual((r.returncode, r.stderr.strip()), (1, "Error: invalid filter 'bogus'"))
+        r = self.hutch("images", "--format", "{{.Nope}}")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("template parsing error", r.stderr)
+        # inspect --format reads docker's inspect object, as podman's does.
+        r = self.hutch("image", "inspect", "--format", "{{.Id}} {{json .Config.Cmd}} {{index .RepoTags 0}}",
+                       "localhost/hutch-test-img:v1")
+        self.assertEqual(r.stdout.split(), [self.podman_id, json.dumps(self.podman_cmd, separators=(",", ":")),
+                                            "localhost/hutch-test-img:v1"])
+        # system df: three images, one layer shared by all of them.
+        r = self.hutch("system", "df", "--format", "{{json .}}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        images = json.loads(r.stdout.splitlines()[0])
+        self.assertEqual((images["Type"], images["TotalCount"], images["Active"]), ("Images", "3", "0"))
+        self.assertEqual(images["Size"], rows[0]["VirtualSize"])
+        r = self.hutch("system", "df", "-v")
+        self.assertIn("Images space usage:", r.stdout)
+
     def test_not_an_archive(self):
         r = self.hutch("load", input="hello")
         self.assertNotEqual(r.returncode, 0)

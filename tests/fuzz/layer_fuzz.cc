@@ -1,7 +1,9 @@
 // Fuzz target: image layers (tar, gzip, zstd), untrusted input from any
 // registry. Each input goes into a memfd and is applied into a fresh temp
 // directory, which is then removed; the invariant checked besides "no crash"
-// is that nothing appears next to the layer directory. Unprivileged options
+// is that nothing appears next to the layer directory, and that a tar-split
+// recorded on the way, when usable, rebuilds the very tar that was read
+// (same length and sha256, image/layer_tar.h). Unprivileged options
 // (no owners, no devices), so it runs as any user. Built for libFuzzer with
 // clang (-fsanitize=fuzzer), or linked with fuzz_driver.cc for the
 // deterministic smoke run over a corpus. Links hutch_image.
@@ -18,8 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/log.h"
 #include "image/layer.h"
+#include "image/layer_tar.h"
 
 namespace {
 
@@ -92,7 +96,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   hutch::image::ApplyOptions opts;
   opts.preserve_owners = false;
   opts.create_devices = false;
-  (void)hutch::image::apply_layer(in, root_fd, opts);
+  int split = ::memfd_create("layer-fuzz-split", MFD_CLOEXEC);
+  if (split < 0) std::abort();
+  auto applied = hutch::image::apply_layer(in, root_fd, opts, split);
+  if (applied.ok() && applied->split_usable) {
+    ::lseek(split, 0, SEEK_SET);
+    hutch::image::LayerTarReader r(hutch::UniqueFd(::dup(root_fd)), hutch::UniqueFd(::dup(split)), applied->diff_id,
+                                   applied->tar_size);
+    for (;;) {
+      auto v = r.next();
+      if (!v.ok()) {
+        std::fprintf(stderr, "layer_fuzz: the tar-split does not rebuild the layer: %s\n", v.error().message().c_str());
+        std::abort();
+      }
+      if (v->empty()) break;
+    }
+  }
+  ::close(split);
 
   ::close(root_fd);
   ::close(in);

@@ -2,10 +2,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 
+#include "base/json.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "engine/image_list.h"
 #include "engine/images.h"
 #include "registry/reference.h"
 
@@ -118,41 +122,66 @@ int cmd_import(const Global& g, const Args& a, size_t start) {
 }
 
 int cmd_image_history(const Global& g, const Args& a, size_t start) {
-  std::vector<OptSpec> opts = {{"no-trunc", "", false, false, "Don't truncate output"},
-                               {"quiet", "q", false, false, "Only show image IDs"},
-                               {"human", "H", false, false, "Print sizes and dates in human readable format (default true)"},
-                               {"format", "", true, false, "Format output (not supported yet: refused)"}};
+  std::vector<OptSpec> opts = {
+      {"format", "", true, false, "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template"},
+      {"human", "H", false, false, "Print sizes and dates in human readable format (default true)"},
+      {"no-trunc", "", false, false, "Don't truncate output"},
+      {"quiet", "q", false, false, "Only show image IDs"}};
   int code = 0;
   auto p = parse_command(a, start, opts, "image history [OPTIONS] IMAGE", "Show the history of an image", &code);
   if (!p.ok()) return code;
-  if (p->has("format")) return fail(Error::plain(ENOTSUP, "--format is not supported by hutch image history yet"), 125);
   if (p->positional.size() != 1) {
-    std::fprintf(stderr, "\"hutch image history\" requires exactly 1 argument.\n");
+    std::fprintf(stderr, "\"hutch image history\" requires exactly 1 argument.\nSee 'hutch image history --help'.\n");
     return 125;
   }
+  // docker's NewHistoryFormat (formatter/history.go).
+  std::string format = p->get("format", "table");
+  if (format == "table")
+    format = p->has("quiet") ? "{{.ID}}" : "table {{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}";
+  auto fmt = Formatter::parse(format);
+  if (!fmt.ok()) return fail(fmt.error());
   engine::Images images(g.root);
   auto rows = images.history(p->positional[0]);
   if (!rows.ok()) return fail(rows.error());
   bool trunc = !p->has("no-trunc");
-  std::string out;
-  char line[4096];
-  if (!p->has("quiet")) {
-    std::snprintf(line, sizeof line, "%-15s %-24s %-46s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
-    out += line;
-  }
+  int64_t now = static_cast<int64_t>(::time(nullptr));
   for (const auto& r : *rows) {
-    std::string id = r.id == "<missing>" || !trunc ? r.id : r.id.substr(7, 12);
-    if (p->has("quiet")) {
-      out += id + "\n";
-      continue;
-    }
+    int64_t created = engine::parse_rfc3339(r.created).value_or(0);
     std::string by = r.created_by;
-    if (trunc && by.size() > 45) by = by.substr(0, 44) + "…";
-    std::snprintf(line, sizeof line, "%-15s %-24s %-46s %-10s %s\n", id.c_str(), r.created.c_str(), by.c_str(),
-                  human_size(static_cast<double>(r.size), 3).c_str(), r.comment.c_str());
-    out += line;
+    std::replace(by.begin(), by.end(), '\t', ' ');
+    // docker's Ellipsis(s, 45): 44 characters and "…".
+    if (trunc && by.size() > 45) {
+      size_t cut = 44;
+      while (cut > 0 && (static_cast<unsigned char>(by[cut]) & 0xC0) == 0x80) --cut;
+      by = by.substr(0, cut) + "\u2026";
+    }
+    char at[64];
+    time_t t = static_cast<time_t>(created);
+    struct tm tm;
+    std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S%z", ::localtime_r(&t, &tm));
+    std::string rfc3339 = at;
+    // strftime's "+0000" as RFC 3339's "Z" or "+00:00".
+    if (rfc3339.size() >= 5) {
+      std::string zone = rfc3339.substr(rfc3339.size() - 5);
+      rfc3339.resize(rfc3339.size() - 5);
+      rfc3339 += zone == "+0000" ? "Z" : zone.substr(0, 3) + ":" + zone.substr(3);
+    }
+    json::Ptr row(json_object());
+    auto set = [&](const char* k, const std::string& v) { json_object_set_new(row.get(), k, json::str(v)); };
+    set("Comment", r.comment);
+    set("CreatedAt", rfc3339);
+    set("CreatedBy", by);
+    set("CreatedSince", human_duration(now - created) + " ago");
+    set("ID", r.id == "<missing>" || !trunc ? r.id : truncate_id(r.id));
+    set("Size", human_size(static_cast<double>(r.size), 3));
+    auto st = fmt->add(row.get());
+    if (!st.ok()) return fail(st.error());
   }
-  print(out);
+  json::Ptr header(json_object());
+  for (const auto& [k, v] : {std::pair<const char*, const char*>{"Comment", "COMMENT"}, {"CreatedAt", "CREATED AT"},
+                             {"CreatedBy", "CREATED BY"}, {"CreatedSince", "CREATED"}, {"ID", "IMAGE"}, {"Size", "SIZE"}})
+    json_object_set_new(header.get(), k, json::str(v));
+  print(fmt->finish(header.get()));
   return 0;
 }
 

@@ -20,7 +20,8 @@
 // at parse time, and execution stops with an error past a step budget or an
 // output size limit, so no template recurses deeply or runs unbounded.
 // Thread-safety: a parsed Template is immutable; execute() may run from
-// several threads at once over distinct or read-only data.
+// several threads at once over data no thread changes (it only takes
+// jansson references, which jansson counts atomically).
 #pragma once
 
 #include <jansson.h>

@@ -9,6 +9,7 @@ archives are refused with a clear error and leave nothing behind.
 """
 
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -89,6 +90,45 @@ class ImagesCase(unittest.TestCase):
         r = subprocess.run([HUTCH, "--root", self.root, "load"], input=data, capture_output=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.inspect("localhost/hutch-test-img:v1")["Id"], self.podman_id)
+
+    def test_store_holds_no_more_than_podman_and_save_rebuilds_layers(self):
+        # Issue 3: like podman's store, ours keeps each layer unpacked plus a
+        # small tar-split, and no layer blob once the split can rebuild it.
+        def disk_bytes(paths):
+            seen, total = set(), 0
+            for p in paths:
+                for d, _, files in os.walk(p):
+                    for f in files:
+                        st = os.lstat(os.path.join(d, f))
+                        if (st.st_dev, st.st_ino) not in seen:
+                            seen.add((st.st_dev, st.st_ino))
+                            total += st.st_blocks * 512
+            return total
+        self.assertEqual(self.hutch("load", "-q", "-i", self.oci_tar).returncode, 0)
+        info = self.inspect("localhost/hutch-test-img:v1")
+        blobs = sorted(os.listdir(os.path.join(self.root, "blobs", "sha256")))
+        r = subprocess.run(["skopeo", "inspect", "--raw", "oci-archive:" + self.oci_tar], capture_output=True,
+                           text=True) if shutil.which("skopeo") else None
+        for layer_dir in os.listdir(os.path.join(self.root, "layers")):
+            if not layer_dir.startswith("."):
+                self.assertTrue(os.path.exists(os.path.join(self.root, "layers", layer_dir, "tar-split")), layer_dir)
+        if r is not None and r.returncode == 0:
+            for layer in json.loads(r.stdout)["layers"]:
+                self.assertNotIn(layer["digest"].split(":")[1], blobs, "a layer blob was kept")
+        self.assertIn(info["Id"].split(":")[1], blobs)
+        podman_store = [self.tmp.join("proot", d) for d in ("overlay", "overlay-layers", "overlay-images")]
+        ours = disk_bytes([os.path.join(self.root, d) for d in ("blobs", "layers")])
+        self.assertLessEqual(ours, disk_bytes(podman_store))
+        # The rebuilt layers are the tars the image names (diff_ids).
+        out = self.tmp.join("rebuilt-%s.tar" % self.id().split(".")[-1])
+        r = self.hutch("save", "-o", out, "localhost/hutch-test-img:v1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with tarfile.open(out) as t:
+            manifest = json.load(t.extractfile("manifest.json"))
+            for name in manifest[0]["Layers"]:
+                digest = hashlib.sha256(t.extractfile(name).read()).hexdigest()
+                self.assertEqual("sha256:" + digest, "sha256:" + name.split("/")[-1].split(".")[0])
+                self.assertIn("sha256:" + digest, self.podman_layers)
 
     def test_both_formats_are_one_image(self):
         self.assertEqual(self.hutch("load", "-q", "-i", self.docker_tar).returncode, 0)

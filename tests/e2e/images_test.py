@@ -71,7 +71,7 @@ class ImagesCase(unittest.TestCase):
     def store_files(self):
         out = []
         for d, _, files in os.walk(self.root):
-            out += [os.path.join(d, f) for f in files if f not in ("images.json", "images.lock")]
+            out += [os.path.join(d, f) for f in files if f not in ("images.json", "images.lock", "gc.lock")]
         return out
 
     def test_load_docker_archive_matches_podman(self):

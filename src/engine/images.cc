@@ -243,10 +243,10 @@ Result<uint64_t> Images::gc() {
   // Wait for pulls and loads in flight: their layers have no record yet.
   ASSIGN_OR_RETURN(UniqueFd gc_lock, index_.gc_lock(true));
   (void)layers_.clean_stale();
-  ASSIGN_OR_RETURN(auto images, index_.list());
-  // Layers of named images stay; their blobs only while a layer has no
-  // tar-split to rebuild its tar from (image/retention.h).
-  image::Retained keep = image::retained(images, layers_);
+  // Layers of images and of the images manifest lists name stay; their
+  // blobs only while a layer has no tar-split to rebuild its tar from
+  // (image/retention.h).
+  ASSIGN_OR_RETURN(image::Retained keep, image::retained_in_store(index_, content_, layers_));
   uint64_t freed = 0;
   ASSIGN_OR_RETURN(auto all_layers, layers_.list());
   for (const auto& c : all_layers) {

@@ -1,5 +1,7 @@
 #include "image/retention.h"
 
+#include "image/manifest_lists.h"
+
 namespace hutch::image {
 
 Retained retained(const std::vector<ImageRecord>& images, const LayerStore& layers) {
@@ -23,10 +25,18 @@ Retained retained(const std::vector<ImageRecord>& images, const LayerStore& laye
   return keep;
 }
 
+Result<Retained> retained_in_store(const ImageIndex& index, const ContentStore& content, const LayerStore& layers) {
+  ASSIGN_OR_RETURN(std::vector<ImageRecord> images, index.list());
+  ASSIGN_OR_RETURN(std::vector<ManifestList> lists, ManifestLists(content.root()).list());
+  for (auto& r : listed_images(lists)) images.push_back(std::move(r));
+  Retained keep = retained(images, layers);
+  for (auto& d : index_blobs(lists)) keep.blobs.insert(std::move(d));
+  return keep;
+}
+
 Result<uint64_t> remove_unneeded_blobs(const std::vector<Digest>& candidates, const ContentStore& content,
                                        const LayerStore& layers, const ImageIndex& index) {
-  ASSIGN_OR_RETURN(std::vector<ImageRecord> images, index.list());
-  Retained keep = retained(images, layers);
+  ASSIGN_OR_RETURN(Retained keep, retained_in_store(index, content, layers));
   uint64_t freed = 0;
   std::set<std::string> done;
   for (const auto& d : candidates) {

@@ -1,9 +1,11 @@
 // Retention: which blobs and layers the stores must keep for the images in
-// the index. Every manifest and config is kept, and every layer of every
-// image. A layer blob is kept only while some image lists it at a position
-// whose unpacked layer has no usable tar-split: otherwise the layer's exact
-// tar can be rebuilt (LayerStore::open_tar), so, as in Podman's store, only
-// the unpacked layer and its small split stay on disk.
+// the index and the manifest lists (image/manifest_lists.h). Every manifest
+// and config is kept, every layer of every image, and every list's index
+// blob; an image a list names is kept like one in the index. A layer blob
+// is kept only while some image lists it at a position whose unpacked layer
+// has no usable tar-split: otherwise the layer's exact tar can be rebuilt
+// (LayerStore::open_tar), so, as in Podman's store, only the unpacked layer
+// and its small split stay on disk.
 // Thread-safety: independent calls. Removal races with a concurrent write
 // of the same blob that is not yet named in the index, as any GC does.
 #pragma once
@@ -26,6 +28,10 @@ struct Retained {
 };
 
 Retained retained(const std::vector<ImageRecord>& images, const LayerStore& layers);
+
+// retained() for everything the store at content.root() holds: the images
+// of `index`, and the index blobs and images of its manifest lists.
+Result<Retained> retained_in_store(const ImageIndex& index, const ContentStore& content, const LayerStore& layers);
 
 // Removes those of `candidates` that no image in `index` needs any more;
 // returns the bytes freed. For callers that just stored blobs (load,

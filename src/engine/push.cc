@@ -52,23 +52,41 @@ std::vector<std::string> mount_sources(const image::ImageRecord& rec, const regi
 
 }  // namespace
 
+Result<std::unique_ptr<registry::Client>> push_client(const registry::Reference& to, const PushOptions& opts) {
+  ASSIGN_OR_RETURN(registry::RegistryOptions ro, registry::RegistryOptions::load());
+  registry::AuthFile auth(opts.auth_file);
+  ASSIGN_OR_RETURN(auto creds, auth.get(to.registry));
+  return std::make_unique<registry::Client>(to.registry, ro, creds);
+}
+
 Result<PushResult> push(const std::string& root, const std::string& ref_text, const PushOptions& opts) {
   ASSIGN_OR_RETURN(registry::Reference ref, registry::Reference::parse(ref_text));
   if (!ref.digest.empty())
     return Error::plain(EINVAL, "cannot push \"" + ref_text + "\": push a tag, not a digest reference");
-  image::ContentStore content(root);
-  image::LayerStore layers(root);
   image::ImageIndex index(root);
   auto found = index.find(ref.str());
   if (!found.ok()) return Error::plain(ENOENT, "An image does not exist locally with the tag: " + ref.familiar());
-  image::ImageRecord rec = std::move(found).value();
+  ASSIGN_OR_RETURN(std::unique_ptr<registry::Client> client, push_client(ref, opts));
+  ASSIGN_OR_RETURN(oci::Descriptor pushed, push_image(root, *client, ref, *found, ref.tag, opts));
+  PushResult out;
+  out.name = ref.str();
+  out.tag = ref.tag;
+  out.digest = pushed.digest;
+  out.size = static_cast<uint64_t>(pushed.size);
+  return out;
+}
 
+Result<oci::Descriptor> push_image(const std::string& root, registry::Client& client, const registry::Reference& ref,
+                                   const image::ImageRecord& rec, const std::string& tag, const PushOptions& opts) {
+  image::ContentStore content(root);
+  image::ImageIndex index(root);
   ASSIGN_OR_RETURN(Digest manifest_digest, Digest::parse(rec.manifest));
   ASSIGN_OR_RETURN(std::string manifest_text, content.read(manifest_digest));
   ASSIGN_OR_RETURN(oci::Manifest m, oci::parse_manifest(manifest_text));
   if (m.media_type.empty()) m.media_type = rec.media_type.empty() ? oci::kMediaTypeImageManifest : rec.media_type;
   if (m.layers.size() != rec.diff_ids.size())
-    return Error::plain(EINVAL, "image " + ref.familiar() + ": its record and manifest disagree on the layers");
+    return Error::plain(EINVAL, "image " + (tag.empty() ? rec.manifest : ref.familiar()) +
+                                    ": its record and manifest disagree on the layers");
   std::vector<Digest> diff_ids;
   for (const auto& d : rec.diff_ids) {
     ASSIGN_OR_RETURN(Digest dd, Digest::parse(d));
@@ -76,10 +94,6 @@ Result<PushResult> push(const std::string& root, const std::string& ref_text, co
   }
   auto chains = image::chain_ids(diff_ids);
 
-  ASSIGN_OR_RETURN(registry::RegistryOptions ro, registry::RegistryOptions::load());
-  registry::AuthFile auth(opts.auth_file);
-  ASSIGN_OR_RETURN(auto creds, auth.get(ref.registry));
-  registry::Client client(ref.registry, ro, creds);
   auto sources = mount_sources(rec, ref);
   auto report = [&](PushEvent e) {
     if (opts.progress) opts.progress(e);
@@ -169,12 +183,12 @@ Result<PushResult> push(const std::string& root, const std::string& ref_text, co
     changed = true;
   }
   std::string body = changed ? oci::to_json(m) : manifest_text;
-  ASSIGN_OR_RETURN(std::string sent_digest, client.put_manifest(ref.repository, ref.tag, m.media_type, body));
-  PushResult out;
-  out.name = ref.str();
-  out.tag = ref.tag;
+  oci::Descriptor out;
+  out.media_type = m.media_type;
   out.digest = image::sha256_of(body).str();
-  out.size = body.size();
+  out.size = static_cast<int64_t>(body.size());
+  ASSIGN_OR_RETURN(std::string sent_digest,
+                   client.put_manifest(ref.repository, tag.empty() ? out.digest : tag, m.media_type, body));
   if (!sent_digest.empty() && sent_digest != out.digest)
     log::warn("push", "the registry names the manifest " + sent_digest + ", hutch computed " + out.digest);
   // docker lists where an image was pushed among its RepoDigests.

@@ -3,15 +3,21 @@
 // repository is mounted instead of uploaded; layers are sent as stored
 // (compressed as pulled or loaded) or, when the store keeps only the
 // unpacked layer, rebuilt from it and compressed (gzip by default, zstd on
-// request). The manifest goes last, under the reference's tag.
+// request). The manifest goes last, under the reference's tag, or under
+// its own digest for the images of a manifest list (engine/manifest_list.h).
 // Thread-safety: one call at a time per process (it starts upload threads).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "base/error.h"
+#include "image/image_index.h"
+#include "oci/image.h"
+#include "registry/client.h"
+#include "registry/reference.h"
 
 namespace hutch::engine {
 
@@ -47,6 +53,19 @@ struct PushResult {
   uint64_t size = 0;   // manifest bytes
 };
 
+// hutch push REF: the local image named `ref`, under its tag.
 Result<PushResult> push(const std::string& root, const std::string& ref, const PushOptions& opts);
+
+// A client for `to`'s registry with the credentials in opts.auth_file.
+Result<std::unique_ptr<registry::Client>> push_client(const registry::Reference& to, const PushOptions& opts);
+
+// Pushes the local image `rec` to `to`'s repository through `client` (made
+// by push_client for `to`): its missing blobs, then its manifest under
+// `tag`, or under the manifest's own digest when `tag` is empty. Returns the
+// manifest's descriptor as pushed (media type, digest, size): it differs
+// from the local one when layers were (re)compressed. The pushed digest
+// joins the image's repo digests when the index still holds the image.
+Result<oci::Descriptor> push_image(const std::string& root, registry::Client& client, const registry::Reference& to,
+                                   const image::ImageRecord& rec, const std::string& tag, const PushOptions& opts);
 
 }  // namespace hutch::engine

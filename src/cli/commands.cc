@@ -11,6 +11,7 @@ const std::vector<Command>& commands() {
       {"load", cmd_load, "Load an image from a tar archive or STDIN"},
       {"login", cmd_login, "Log in to a registry"},
       {"logout", cmd_logout, "Log out from a registry"},
+      {"manifest", cmd_manifest, "Manage manifest lists (multi-platform images)"},
       {"pull", cmd_pull, "Download an image from a registry"},
       {"push", cmd_push, "Upload an image to a registry"},
       {"rmi", cmd_rmi, "Remove one or more images"},

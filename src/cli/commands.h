@@ -44,6 +44,7 @@ int cmd_push(const Global& g, const Args& a, size_t start);
 int cmd_login(const Global& g, const Args& a, size_t start);
 int cmd_logout(const Global& g, const Args& a, size_t start);
 int cmd_search(const Global& g, const Args& a, size_t start);
+int cmd_manifest(const Global& g, const Args& a, size_t start);
 int cmd_image_inspect(const Global& g, const Args& a, size_t start);
 int cmd_system(const Global& g, const Args& a, size_t start);
 

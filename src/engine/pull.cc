@@ -317,6 +317,19 @@ Result<PullResult> pull(const std::string& root, const std::string& ref_text, co
     jobs.push_back({i, m.layers[i], chains[i], diff_ids[i], i ? chains[i - 1].str() : ""});
   }
   TRY(run_jobs(jobs, opts.parallel, *client, ref.repository, layers, rep));
+  // A layer whose tar cannot be rebuilt from its files (a tar that names a
+  // path twice) keeps its blob for push and save: fetched again, verified.
+  for (const auto& j : jobs) {
+    if (layers.has_tar_split(j.chain)) continue;
+    ASSIGN_OR_RETURN(Digest want, Digest::parse(j.desc.digest));
+    if (content.has(want)) continue;
+    ASSIGN_OR_RETURN(image::BlobWriter w, content.writer(want, static_cast<uint64_t>(j.desc.size)));
+    TRY_CTX(client->fetch_blob(ref.repository, j.desc.digest, 0,
+                               [&](const char* data, size_t n) { return w.write(data, n); }),
+            "layer " + std::to_string(j.index) + " (" + j.desc.digest + ")");
+    auto committed = w.commit();
+    if (!committed.ok()) return std::move(committed).error().context("layer " + j.desc.digest);
+  }
   for (const auto& c : chains) {
     auto sz = layers.size(c);
     if (sz.ok()) rec.size += *sz;

@@ -75,6 +75,12 @@ Result<std::map<std::string, ManifestList>> ManifestLists::read_unlocked() const
 }
 
 Status ManifestLists::write_unlocked(const std::map<std::string, ManifestList>& all) const {
+  std::string path = root_ + "/manifests.json";
+  // The last list gone: so is the file (a store without lists has none).
+  if (all.empty()) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Error::from_errno("remove \"" + path + "\"");
+    return {};
+  }
   json::Ptr doc(json_object());
   json_t* lists = json_object();
   for (const auto& [name, ml] : all) {
@@ -96,10 +102,14 @@ Status ManifestLists::write_unlocked(const std::map<std::string, ManifestList>& 
     json_object_set_new(lists, name.c_str(), l);
   }
   json_object_set_new(doc.get(), "lists", lists);
-  return fs::write_file_atomic(root_ + "/manifests.json", json::dump(doc.get(), 1) + "\n", 0600);
+  return fs::write_file_atomic(path, json::dump(doc.get(), 1) + "\n", 0600);
 }
 
 Result<std::vector<ManifestList>> ManifestLists::list() const {
+  // No lists: nothing to lock (and no lock file made in a store that has
+  // never had one). A list appears by an atomic rename, so this is the view
+  // from just before a concurrent writer's.
+  if (!fs::exists(root_ + "/manifests.json")) return std::vector<ManifestList>{};
   ASSIGN_OR_RETURN(UniqueFd lock, take_lock(root_));
   ASSIGN_OR_RETURN(auto all, read_unlocked());
   std::vector<ManifestList> out;
@@ -108,8 +118,11 @@ Result<std::vector<ManifestList>> ManifestLists::list() const {
 }
 
 Result<ManifestList> ManifestLists::find(const std::string& name) const {
-  ASSIGN_OR_RETURN(UniqueFd lock, take_lock(root_));
-  ASSIGN_OR_RETURN(auto all, read_unlocked());
+  std::map<std::string, ManifestList> all;
+  if (fs::exists(root_ + "/manifests.json")) {
+    ASSIGN_OR_RETURN(UniqueFd lock, take_lock(root_));
+    ASSIGN_OR_RETURN(all, read_unlocked());
+  }
   auto it = all.find(name);
   if (it == all.end()) return Error::plain(ENOENT, "No such manifest: " + name);
   return std::move(it->second);

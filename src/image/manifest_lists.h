@@ -9,7 +9,9 @@
 // exists, even when the image itself is untagged or removed, and what a
 // push of the list sends. Every change takes an exclusive flock on
 // <root>/manifests.lock, re-reads the file and replaces it atomically
-// (write temp, fsync, rename), as the image index does.
+// (write temp, fsync, rename), as the image index does. manifests.json
+// goes with the last list, and reading a store that has no lists makes no
+// lock file, so a store that never had lists has neither file.
 // Thread-safety: an instance may be shared; each call locks the file.
 #pragma once
 

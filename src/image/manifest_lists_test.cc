@@ -70,6 +70,26 @@ TEST_F(ManifestListsTest, RoundTripAndFind) {
   EXPECT_EQ(missing.error().message(), "No such manifest: docker.io/library/nope:latest");
 }
 
+TEST_F(ManifestListsTest, NoListsNoFiles) {
+  ManifestLists lists(root_);
+  ASSERT_TRUE(lists.list().ok());
+  EXPECT_FALSE(lists.find("x/a:1").ok());
+  EXPECT_FALSE(fs::exists(root_ + "/manifests.lock"));
+  ManifestList a = list("x/a:1", '1', 'a');
+  auto put = [&](bool add) {
+    return lists.update([&](std::map<std::string, ManifestList>& all) -> Status {
+      if (add) all[a.name] = a;
+      else all.erase(a.name);
+      return {};
+    });
+  };
+  ASSERT_TRUE(put(true).ok());
+  EXPECT_TRUE(fs::exists(root_ + "/manifests.json"));
+  ASSERT_TRUE(put(false).ok());
+  EXPECT_FALSE(fs::exists(root_ + "/manifests.json"));
+  EXPECT_TRUE(lists.list()->empty());
+}
+
 TEST_F(ManifestListsTest, AFailedChangeWritesNothing) {
   ManifestLists lists(root_);
   ManifestList a = list("x/a:1", '1', 'a');

@@ -97,6 +97,7 @@ Status fetch_and_unpack(registry::Client& client, const std::string& repo, const
   (void)::fcntl(tar_wr.get(), F_SETPIPE_SZ, 1 << 20);
   Status fetched;
   Digest got;
+  bool draining = false;
   uint64_t bytes = 0;
   const uint64_t size = static_cast<uint64_t>(job.desc.size);
   std::thread downloader([&] {
@@ -109,7 +110,14 @@ Status fetch_and_unpack(registry::Client& client, const std::string& repo, const
                                        " bytes its descriptor says");
       h.update(data, n);
       bytes += n;
-      TRY(write_all(net_wr.get(), data, n));
+      if (!draining) {
+        Status w = write_all(net_wr.get(), data, n);
+        // The decompressor or unpacker gave up: keep hashing the rest, so a
+        // blob that does not match its digest is reported as such (the
+        // cause) rather than as the corrupt stream it made.
+        if (!w.ok() && w.error().code() == EPIPE) draining = true;
+        else if (!w.ok()) return w;
+      }
       if (bytes - last_report >= (512u << 10) || bytes == size) {
         last_report = bytes;
         rep.send({PullEvent::Kind::kLayerBytes, job.desc.digest, bytes, size, ""});
@@ -134,21 +142,22 @@ Status fetch_and_unpack(registry::Client& client, const std::string& repo, const
   auto drop = [&] {
     if (unpacked.ok()) (void)layers.remove(job.chain);
   };
-  // The first stage that failed for a reason of its own tells the story.
+  // The first stage that failed for a reason of its own tells the story;
+  // a blob that is not what its digest says comes before what it broke.
   if (!fetched.ok() && fetched.error().code() != EPIPE) {
     drop();
     return std::move(fetched).error().with_context(what);
+  }
+  if (bytes != size || !(got == want)) {
+    drop();
+    return Error::plain(EINVAL, what + ": digest mismatch: the registry sent " + std::to_string(bytes) +
+                                    " bytes hashing to " + got.str() + "; nothing was stored");
   }
   if (!inflated.ok() && inflated.error().code() != EPIPE) {
     drop();
     return std::move(inflated).error().with_context(what);
   }
   if (!unpacked.ok()) return std::move(unpacked).error().with_context(what);
-  if (bytes != size || !(got == want)) {
-    drop();
-    return Error::plain(EINVAL, what + ": digest mismatch: the registry sent " + std::to_string(bytes) +
-                                    " bytes hashing to " + got.str() + "; nothing was stored");
-  }
   return {};
 }
 

@@ -98,7 +98,12 @@ Error Client::status_error(const HttpResponse& r, const std::string& what) const
     }
   }
   if (detail.empty()) detail = "HTTP " + std::to_string(r.status);
-  int code = r.status == 404 ? ENOENT : r.status == 401 || r.status == 403 ? EACCES : EIO;
+  // EAGAIN: the registry is busy or failing for now (5xx, 429); worth a
+  // new attempt at the level that can start the operation over.
+  int code = r.status == 404                     ? ENOENT
+             : r.status == 401 || r.status == 403 ? EACCES
+             : retryable_status(r.status)         ? EAGAIN
+                                                  : EIO;
   std::string hint;
   if (r.status == 401 && (!creds_ || creds_->empty())) hint = " (log in with: hutch login " + host_ + ")";
   return Error::plain(code, what + ": " + detail + hint);
@@ -367,7 +372,7 @@ Status Client::upload_blob(const std::string& repo, const std::string& digest, i
       return {};
     }();
     if (st.ok()) return st;
-    if (!is_transient(st.error()) || attempt >= 3) return st;
+    if ((!is_transient(st.error()) && st.error().code() != EAGAIN) || attempt >= 3) return st;
     log::warn("registry", st.error().message() + "; restarting the upload");
     backoff(attempt);
   }

@@ -15,7 +15,8 @@ directory with:
   skopeo     skopeo copy docker://REF oci:DIR    (downloads and verifies; no unpack)
   curl|tar   for each layer in turn: curl -s BLOB_URL | tar -xz -C DIR
              (the floor: no verification, no store)
-and measures wall time, peak RSS (GNU time %M: the largest process of the
+with the file system synced before each one (so no tool pays for the
+write-back or deletions of the one before), and measures wall time, peak RSS (GNU time %M: the largest process of the
 command, so the larger of curl and tar for the pipeline) and the disk used
 after the pull (du -sb of DIR). Prints medians, and the ratios of hutch to
 each other tool. hutch is skipped with a note when the binary is missing or
@@ -158,6 +159,9 @@ def main():
                 remove(d)
                 if os.path.exists(d + "-config"):
                     remove(d + "-config")
+                # Settle the file system (write-back of this pull, freeing of
+                # the tree just removed) so the next tool is not charged for it.
+                os.sync()
                 if i == 0:
                     continue
                 t.wall.append(wall)

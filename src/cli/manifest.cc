@@ -1,13 +1,13 @@
 // hutch manifest: docker's command group for manifest lists (create,
 // annotate, inspect, rm, push), built from local images as podman does
 // (engine/manifest_list.h).
-#include <signal.h>
 
 #include <cstdio>
 
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/registry_ui.h"
 #include "engine/manifest_list.h"
 #include "registry/auth.h"
 #include "registry/http.h"
@@ -157,31 +157,12 @@ int cmd_manifest_push(const Global& g, const Args& a0, size_t start) {
   if (!ref->digest.empty())
     return fail(Error::plain(EINVAL, "cannot push to \"" + dest + "\": push a tag, not a digest reference"), 125);
   // A registry that closes a connection mid-write must not kill us.
-  ::signal(SIGPIPE, SIG_IGN);
-  registry::http_global_init();
+  prepare_network();
   mo.push.auth_file = registry::AuthFile::default_path(g.config_dir);
   Progress prog(Progress::detect(p->has("quiet")));
   prog.line("The push refers to repository [" + ref->name() + "]");
-  mo.push.progress = [&](const engine::PushEvent& e) {
-    using K = engine::PushEvent::Kind;
-    switch (e.kind) {
-      case K::kPreparing:
-        prog.status(e.layer, "Preparing");
-        break;
-      case K::kExists:
-        prog.status(e.layer, "Layer already exists");
-        break;
-      case K::kMounted:
-        prog.status(e.layer, "Mounted from " + e.text);
-        break;
-      case K::kBytes:
-        prog.bytes(e.layer, e.text.empty() ? "Pushing" : e.text, e.current, e.total);
-        break;
-      case K::kPushed:
-        prog.status(e.layer, "Pushed");
-        break;
-    }
-  };
+  mo.push.progress = push_progress(prog);
+
   mo.on_image = [&](const oci::Descriptor& d) {
     std::string plat = d.platform ? engine::platform_text(*d.platform) : "unknown";
     prog.line("Pushed ref " + ref->name() + "@" + d.digest + " with digest: " + d.digest + " (" + plat + ")");

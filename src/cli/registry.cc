@@ -1,5 +1,4 @@
 // hutch pull, push, login, logout, search: docker's registry commands.
-#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -9,6 +8,7 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/registry_ui.h"
 #include "engine/pull.h"
 #include "engine/push.h"
 #include "image/archive.h"
@@ -19,12 +19,6 @@
 
 namespace hutch::cli {
 namespace {
-
-void prepare_network() {
-  // A registry that closes a connection mid-write must not kill us.
-  ::signal(SIGPIPE, SIG_IGN);
-  registry::http_global_init();
-}
 
 std::string auth_file(const Global& g) { return registry::AuthFile::default_path(g.config_dir); }
 
@@ -102,25 +96,8 @@ int cmd_pull(const Global& g, const Args& a, size_t start) {
   po.auth_file = auth_file(g);
   Progress prog(Progress::detect(p->has("quiet")));
   prog.line((ref->digest.empty() ? ref->tag : ref->digest) + ": Pulling from " + ref->repository);
-  po.progress = [&](const engine::PullEvent& e) {
-    using K = engine::PullEvent::Kind;
-    switch (e.kind) {
-      case K::kResolved:
-        break;
-      case K::kLayerQueued:
-        prog.status(e.layer, "Pulling fs layer");
-        break;
-      case K::kLayerExists:
-        prog.status(e.layer, "Already exists");
-        break;
-      case K::kLayerBytes:
-        prog.bytes(e.layer, "Downloading", e.current, e.total);
-        break;
-      case K::kLayerDone:
-        prog.status(e.layer, "Pull complete");
-        break;
-    }
-  };
+  po.progress = pull_progress(prog);
+
   auto r = engine::pull(g.root, p->positional[0], po);
   if (!r.ok()) return fail(r.error());
   prog.line("Digest: " + r->digest);
@@ -164,26 +141,8 @@ int cmd_push(const Global& g, const Args& a, size_t start) {
   po.auth_file = auth_file(g);
   Progress prog(Progress::detect(p->has("quiet")));
   prog.line("The push refers to repository [" + ref->name() + "]");
-  po.progress = [&](const engine::PushEvent& e) {
-    using K = engine::PushEvent::Kind;
-    switch (e.kind) {
-      case K::kPreparing:
-        prog.status(e.layer, "Preparing");
-        break;
-      case K::kExists:
-        prog.status(e.layer, "Layer already exists");
-        break;
-      case K::kMounted:
-        prog.status(e.layer, "Mounted from " + e.text);
-        break;
-      case K::kBytes:
-        prog.bytes(e.layer, e.text.empty() ? "Pushing" : e.text, e.current, e.total);
-        break;
-      case K::kPushed:
-        prog.status(e.layer, "Pushed");
-        break;
-    }
-  };
+  po.progress = push_progress(prog);
+
   auto r = engine::push(g.root, p->positional[0], po);
   if (!r.ok()) return fail(r.error());
   prog.line(r->tag + ": digest: " + r->digest + " size: " + std::to_string(r->size));

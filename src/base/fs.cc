@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,6 +175,14 @@ std::string absolute(const std::string& path) {
     parts.push_back(p);
   }
   return "/" + join(parts, "/");
+}
+
+Result<UniqueFd> lock_file(const std::string& path, bool exclusive) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd) return Error::from_errno("open \"" + path + "\"");
+  while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) != 0)
+    if (errno != EINTR) return Error::from_errno("lock \"" + path + "\"");
+  return fd;
 }
 
 }  // namespace hutch::fs

@@ -30,4 +30,8 @@ std::string basename(const std::string& path);
 // Makes path absolute against the current directory; drops "." and "..".
 std::string absolute(const std::string& path);
 
+// Opens (creating, mode 0600) `path` and takes an flock on it, shared or
+// exclusive, waiting as long as it takes; the lock lives as long as the fd.
+Result<UniqueFd> lock_file(const std::string& path, bool exclusive = true);
+
 }  // namespace hutch::fs

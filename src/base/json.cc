@@ -82,4 +82,25 @@ std::string dump(const json_t* j, int indent) {
   return out;
 }
 
+json_t* string_array(const std::vector<std::string>& xs) {
+  json_t* a = json_array();
+  for (const auto& x : xs) json_array_append_new(a, str(x));
+  return a;
+}
+
+std::vector<std::string> strings_of(const json_t* array) {
+  std::vector<std::string> out;
+  size_t i;
+  json_t* v;
+  json_array_foreach(array, i, v) {
+    if (json_is_string(v)) out.emplace_back(json_string_value(v));
+  }
+  return out;
+}
+
+std::string string_of(const json_t* object, const char* key) {
+  const char* s = json_string_value(json_object_get(object, key));
+  return s ? s : "";
+}
+
 }  // namespace hutch::json

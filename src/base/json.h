@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -29,5 +30,10 @@ std::string dump(const json_t* j, int indent = 0);
 
 // Builders that steal nothing and return new references.
 inline json_t* str(std::string_view s) { return json_stringn(s.data(), s.size()); }
+json_t* string_array(const std::vector<std::string>& xs);
+// The strings of an array (other members and non-arrays give nothing).
+std::vector<std::string> strings_of(const json_t* array);
+// A member's string value, "" when missing or not a string.
+std::string string_of(const json_t* object, const char* key);
 
 }  // namespace hutch::json

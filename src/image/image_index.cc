@@ -13,44 +13,44 @@
 namespace hutch::image {
 namespace {
 
-json_t* strings(const std::vector<std::string>& xs) {
-  json_t* a = json_array();
-  for (const auto& x : xs) json_array_append_new(a, json::str(x));
-  return a;
-}
-
-std::vector<std::string> strings_of(const json_t* a) {
-  std::vector<std::string> out;
-  size_t i;
-  json_t* v;
-  json_array_foreach(a, i, v) {
-    if (json_is_string(v)) out.emplace_back(json_string_value(v));
-  }
-  return out;
-}
-
-class Lock {
- public:
-  static Result<Lock> take(const std::string& root) {
-    TRY(fs::mkdir_p(root, 0700));
-    UniqueFd fd(::open((root + "/images.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) return Error::from_errno("open \"" + root + "/images.lock\"");
-    if (::flock(fd.get(), LOCK_EX) != 0) return Error::from_errno("lock the image index");
-    Lock l;
-    l.fd_ = std::move(fd);
-    return l;
-  }
-
- private:
-  UniqueFd fd_;
-};
-
 bool is_hex_prefix(const std::string& s) {
   if (s.size() < 4) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+Result<UniqueFd> take_lock(const std::string& root) {
+  TRY(fs::mkdir_p(root, 0700));
+  return fs::lock_file(root + "/images.lock");
+}
+
 }  // namespace
+
+json_t* record_to_json(const ImageRecord& r) {
+  json_t* o = json_object();
+  json_object_set_new(o, "config", json::str(r.config));
+  json_object_set_new(o, "mediaType", json::str(r.media_type));
+  if (!r.names.empty()) json_object_set_new(o, "names", json::string_array(r.names));
+  if (!r.repo_digests.empty()) json_object_set_new(o, "repoDigests", json::string_array(r.repo_digests));
+  json_object_set_new(o, "layers", json::string_array(r.layers));
+  json_object_set_new(o, "diffIds", json::string_array(r.diff_ids));
+  json_object_set_new(o, "size", json_integer(static_cast<json_int_t>(r.size)));
+  if (r.created) json_object_set_new(o, "created", json_integer(r.created));
+  return o;
+}
+
+ImageRecord record_from_json(const std::string& manifest, const json_t* v) {
+  ImageRecord r;
+  r.manifest = manifest;
+  r.config = json::string_of(v, "config");
+  r.media_type = json::string_of(v, "mediaType");
+  r.names = json::strings_of(json_object_get(v, "names"));
+  r.repo_digests = json::strings_of(json_object_get(v, "repoDigests"));
+  r.layers = json::strings_of(json_object_get(v, "layers"));
+  r.diff_ids = json::strings_of(json_object_get(v, "diffIds"));
+  r.size = static_cast<uint64_t>(json_integer_value(json_object_get(v, "size")));
+  r.created = static_cast<int64_t>(json_integer_value(json_object_get(v, "created")));
+  return r;
+}
 
 Result<std::map<std::string, ImageRecord>> ImageIndex::read_unlocked() const {
   std::map<std::string, ImageRecord> all;
@@ -59,47 +59,20 @@ Result<std::map<std::string, ImageRecord>> ImageIndex::read_unlocked() const {
   ASSIGN_OR_RETURN(json::Ptr doc, json::parse_file(path));
   const char* key;
   json_t* v;
-  json_object_foreach(json_object_get(doc.get(), "images"), key, v) {
-    ImageRecord r;
-    r.manifest = key;
-    auto s = [&](const char* k) {
-      const char* x = json_string_value(json_object_get(v, k));
-      return std::string(x ? x : "");
-    };
-    r.config = s("config");
-    r.media_type = s("mediaType");
-    r.names = strings_of(json_object_get(v, "names"));
-    r.repo_digests = strings_of(json_object_get(v, "repoDigests"));
-    r.layers = strings_of(json_object_get(v, "layers"));
-    r.diff_ids = strings_of(json_object_get(v, "diffIds"));
-    r.size = static_cast<uint64_t>(json_integer_value(json_object_get(v, "size")));
-    r.created = static_cast<int64_t>(json_integer_value(json_object_get(v, "created")));
-    all[key] = std::move(r);
-  }
+  json_object_foreach(json_object_get(doc.get(), "images"), key, v) all[key] = record_from_json(key, v);
   return all;
 }
 
 Status ImageIndex::write_unlocked(const std::map<std::string, ImageRecord>& all) const {
   json::Ptr doc(json_object());
   json_t* images = json_object();
-  for (const auto& [key, r] : all) {
-    json_t* o = json_object();
-    json_object_set_new(o, "config", json::str(r.config));
-    json_object_set_new(o, "mediaType", json::str(r.media_type));
-    json_object_set_new(o, "names", strings(r.names));
-    if (!r.repo_digests.empty()) json_object_set_new(o, "repoDigests", strings(r.repo_digests));
-    json_object_set_new(o, "layers", strings(r.layers));
-    json_object_set_new(o, "diffIds", strings(r.diff_ids));
-    json_object_set_new(o, "size", json_integer(static_cast<json_int_t>(r.size)));
-    json_object_set_new(o, "created", json_integer(r.created));
-    json_object_set_new(images, key.c_str(), o);
-  }
+  for (const auto& [key, r] : all) json_object_set_new(images, key.c_str(), record_to_json(r));
   json_object_set_new(doc.get(), "images", images);
   return fs::write_file_atomic(root_ + "/images.json", json::dump(doc.get(), 1) + "\n", 0600);
 }
 
 Result<std::vector<ImageRecord>> ImageIndex::list() const {
-  ASSIGN_OR_RETURN(Lock lock, Lock::take(root_));
+  ASSIGN_OR_RETURN(UniqueFd lock, take_lock(root_));
   ASSIGN_OR_RETURN(auto all, read_unlocked());
   std::vector<ImageRecord> out;
   for (auto& [k, r] : all) out.push_back(std::move(r));
@@ -128,16 +101,11 @@ Result<ImageRecord> ImageIndex::find(const std::string& what) const {
 
 Result<UniqueFd> ImageIndex::gc_lock(bool exclusive) const {
   TRY(fs::mkdir_p(root_, 0700));
-  std::string path = root_ + "/gc.lock";
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd) return Error::from_errno("open \"" + path + "\"");
-  while (::flock(fd.get(), exclusive ? LOCK_EX : LOCK_SH) != 0)
-    if (errno != EINTR) return Error::from_errno("lock \"" + path + "\"");
-  return fd;
+  return fs::lock_file(root_ + "/gc.lock", exclusive);
 }
 
 Status ImageIndex::update(const std::function<Status(std::map<std::string, ImageRecord>&)>& change) const {
-  ASSIGN_OR_RETURN(Lock lock, Lock::take(root_));
+  ASSIGN_OR_RETURN(UniqueFd lock, take_lock(root_));
   ASSIGN_OR_RETURN(auto all, read_unlocked());
   TRY(change(all));
   return write_unlocked(all);

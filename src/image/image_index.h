@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/fd.h"
+#include "base/json.h"
 
 namespace hutch::image {
 
@@ -34,6 +35,12 @@ struct ImageRecord {
   uint64_t size = 0;      // sum of unpacked layer sizes
   int64_t created = 0;    // unix seconds the image entered the store
 };
+
+// The JSON form of a record as images.json stores it (the key, the
+// manifest digest, is outside it), shared with other files that keep
+// copies of records (manifest lists).
+json_t* record_to_json(const ImageRecord& r);
+ImageRecord record_from_json(const std::string& manifest, const json_t* o);
 
 class ImageIndex {
  public:

@@ -11,35 +11,9 @@
 namespace hutch::image {
 namespace {
 
-json_t* strings(const std::vector<std::string>& xs) {
-  json_t* a = json_array();
-  for (const auto& x : xs) json_array_append_new(a, json::str(x));
-  return a;
-}
-
-std::vector<std::string> strings_of(const json_t* a) {
-  std::vector<std::string> out;
-  size_t i;
-  json_t* v;
-  json_array_foreach(a, i, v) {
-    if (json_is_string(v)) out.emplace_back(json_string_value(v));
-  }
-  return out;
-}
-
-std::string string_of(const json_t* o, const char* key) {
-  const char* s = json_string_value(json_object_get(o, key));
-  return s ? s : "";
-}
-
 Result<UniqueFd> take_lock(const std::string& root) {
   TRY(fs::mkdir_p(root, 0700));
-  std::string path = root + "/manifests.lock";
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd) return Error::from_errno("open \"" + path + "\"");
-  while (::flock(fd.get(), LOCK_EX) != 0)
-    if (errno != EINTR) return Error::from_errno("lock the manifest lists");
-  return fd;
+  return fs::lock_file(root + "/manifests.lock");
 }
 
 }  // namespace
@@ -54,21 +28,11 @@ Result<std::map<std::string, ManifestList>> ManifestLists::read_unlocked() const
   json_object_foreach(json_object_get(doc.get(), "lists"), name, l) {
     ManifestList ml;
     ml.name = name;
-    ml.index = string_of(l, "index");
+    ml.index = json::string_of(l, "index");
     ml.created = static_cast<int64_t>(json_integer_value(json_object_get(l, "created")));
     const char* digest;
     json_t* v;
-    json_object_foreach(json_object_get(l, "images"), digest, v) {
-      ImageRecord r;
-      r.manifest = digest;
-      r.config = string_of(v, "config");
-      r.media_type = string_of(v, "mediaType");
-      r.repo_digests = strings_of(json_object_get(v, "repoDigests"));
-      r.layers = strings_of(json_object_get(v, "layers"));
-      r.diff_ids = strings_of(json_object_get(v, "diffIds"));
-      r.size = static_cast<uint64_t>(json_integer_value(json_object_get(v, "size")));
-      ml.images[digest] = std::move(r);
-    }
+    json_object_foreach(json_object_get(l, "images"), digest, v) ml.images[digest] = record_from_json(digest, v);
     all[name] = std::move(ml);
   }
   return all;
@@ -88,16 +52,7 @@ Status ManifestLists::write_unlocked(const std::map<std::string, ManifestList>& 
     json_object_set_new(l, "index", json::str(ml.index));
     json_object_set_new(l, "created", json_integer(ml.created));
     json_t* images = json_object();
-    for (const auto& [digest, r] : ml.images) {
-      json_t* o = json_object();
-      json_object_set_new(o, "config", json::str(r.config));
-      json_object_set_new(o, "mediaType", json::str(r.media_type));
-      if (!r.repo_digests.empty()) json_object_set_new(o, "repoDigests", strings(r.repo_digests));
-      json_object_set_new(o, "layers", strings(r.layers));
-      json_object_set_new(o, "diffIds", strings(r.diff_ids));
-      json_object_set_new(o, "size", json_integer(static_cast<json_int_t>(r.size)));
-      json_object_set_new(images, digest.c_str(), o);
-    }
+    for (const auto& [digest, r] : ml.images) json_object_set_new(images, digest.c_str(), record_to_json(r));
     json_object_set_new(l, "images", images);
     json_object_set_new(lists, name.c_str(), l);
   }

@@ -26,6 +26,8 @@ Images::Images(const std::string& root)
     : root_(root), content_(root), layers_(root), index_(root) {}
 
 Result<std::vector<image::ImageRecord>> Images::load(int fd) {
+  // New layers and blobs have no record until the end: keep GC off them.
+  ASSIGN_OR_RETURN(UniqueFd gc_lock, index_.gc_lock(false));
   image::Stores s;
   s.content = &content_;
   s.layers = &layers_;
@@ -89,6 +91,7 @@ Result<std::vector<std::string>> Images::remove(const std::string& what, bool fo
 
 Result<image::ImageRecord> Images::import(int fd, const std::string& name, const std::vector<std::string>& changes,
                                           const std::string& message) {
+  ASSIGN_OR_RETURN(UniqueFd gc_lock, index_.gc_lock(false));
   oci::ImageConfig cfg;
   for (const auto& c : changes) TRY(apply_change(c, cfg.config));
   std::string ref;

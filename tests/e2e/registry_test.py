@@ -565,6 +565,45 @@ class BlobReuseTest(HutchCase):
         self.assertEqual(REG.uploads(mark), [])
 
 
+class ConcurrentStoreTest(HutchCase):
+    """Several hutch processes on one store: parallel pulls of images that
+    share a layer, while another process removes and re-pulls, all succeed
+    and leave every image whole and no temporary files behind."""
+
+    def test_parallel_pulls_and_rmi_on_one_store(self):
+        src = self.hutch()
+        base_ref, derived_ref = REG.host + "/conc/app:base", REG.host + "/conc/app:derived"
+        src.load(BUSYBOX, "hutch-busybox:latest")
+        src.load(DERIVED, "hutch-derived:latest")
+        src.ok("tag", "hutch-busybox:latest", base_ref)
+        src.ok("tag", "hutch-derived:latest", derived_ref)
+        src.ok("push", base_ref)
+        src.ok("push", derived_ref)
+        h = self.hutch()
+        argv = [HUTCH, "--root", h.root, "--config", h.config_dir]
+        procs = []
+        for i in range(8):
+            procs.append(subprocess.Popen(argv + ["pull", "-q", base_ref if i % 2 else derived_ref],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=h.env))
+        # Meanwhile: remove and re-pull the base, several times.
+        for _ in range(3):
+            h("rmi", base_ref)
+            h.ok("pull", "-q", base_ref)
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            self.assertEqual(p.returncode, 0, "parallel pull failed: %s %s" % (out, err))
+        for ref in (base_ref, derived_ref):
+            info = h.inspect(ref)
+            self.assertEqual(info["RootFS"]["Layers"], src.inspect(ref)["RootFS"]["Layers"])
+        layers = os.path.join(h.root, "layers")
+        self.assertEqual([n for n in os.listdir(layers) if n.startswith(".tmp-")], [])
+        for n in os.listdir(layers):
+            self.assertTrue(os.path.exists(os.path.join(layers, n, "layer.json")), n)
+        self.assertEqual(os.listdir(os.path.join(h.root, "ingest")), [])
+        # Both images share the busybox layer: it is stored once.
+        self.assertEqual(len(os.listdir(layers)), 2)
+
+
 class ZstdTest(HutchCase):
     """Acceptance (e): push with zstd layers; skopeo, podman and hutch read it."""
 

@@ -91,7 +91,7 @@ int cmd_pull(const Global& g, const Args& a, size_t start) {
     po.platform = *pl;
   }
   auto ref = registry::Reference::parse(p->positional[0]);
-  if (!ref.ok()) return fail(ref.error(), 125);
+  if (!ref.ok()) return fail(ref.error());  // docker: exit 1 for a bad reference
   prepare_network();
   po.auth_file = auth_file(g);
   Progress prog(Progress::detect(p->has("quiet")));
@@ -136,7 +136,7 @@ int cmd_push(const Global& g, const Args& a, size_t start) {
     po.chunk_size = *n;
   }
   auto ref = registry::Reference::parse(p->positional[0]);
-  if (!ref.ok()) return fail(ref.error(), 125);
+  if (!ref.ok()) return fail(ref.error());  // docker: exit 1 for a bad reference
   prepare_network();
   po.auth_file = auth_file(g);
   Progress prog(Progress::detect(p->has("quiet")));

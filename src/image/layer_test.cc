@@ -239,6 +239,50 @@ TEST_F(LayerTest, LaterEntriesReplaceEarlierOnes) {
   EXPECT_EQ(read("twice"), "new");
 }
 
+// Small files are written by writer threads; entries that see or replace
+// one still in flight wait for it, so the result is as if written in order.
+TEST_F(LayerTest, EntriesAfterQueuedFilesSeeThemWritten) {
+  std::vector<TarEntry> entries;
+  for (int d = 0; d < 8; ++d) {
+    entries.push_back(dir("d" + std::to_string(d) + "/"));
+    for (int f = 0; f < 50; ++f)
+      entries.push_back(file("d" + std::to_string(d) + "/f" + std::to_string(f), std::string(1000 + f, 'a' + d)));
+  }
+  entries.push_back(file("d1/f3", "again"));         // a name maybe still queued
+  entries.push_back(hardlink("d2/link", "d2/f49"));  // a target maybe still queued
+  entries.push_back(file("d3/.wh.f7", ""));          // a whiteout of one
+  entries.push_back(symlink("d4/f1", "elsewhere"));  // another type over one
+  entries.push_back(file("d5/f2/below", "x"));       // through one: refused
+  {
+    LayerDir d("layer-queued");
+    UniqueFd fd = memfd_with(build_tar(entries));
+    auto r = apply_layer(fd.get(), d.root_fd(), kUnprivileged);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message().find("\"d5/f2/below\""), std::string::npos) << r.error().message();
+  }
+  entries.pop_back();
+  auto r = apply(entries);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(read("d0/f0"), std::string(1000, 'a'));
+  EXPECT_EQ(read("d7/f49"), std::string(1049, 'h'));
+  EXPECT_EQ(read("d1/f3"), "again");
+  EXPECT_EQ(lstat_of("d2/link").st_ino, lstat_of("d2/f49").st_ino);
+  EXPECT_TRUE(S_ISCHR(lstat_of("d3/f7").st_mode));
+  EXPECT_TRUE(S_ISLNK(lstat_of("d4/f1").st_mode));
+}
+
+// A writer thread's failure is reported with its own entry's name.
+TEST_F(LayerTest, WriterErrorsNameTheirEntry) {
+  TarEntry bad = file("d/bad", "data");
+  bad.xattrs = {{"user." + std::string(300, 'x'), "1"}};  // longer than XATTR_NAME_MAX: ERANGE
+  std::vector<TarEntry> entries = {dir("d/"), bad};
+  for (int i = 0; i < 20; ++i) entries.push_back(file("d/after" + std::to_string(i), "x"));
+  auto r = apply(entries);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("entry \"d/bad\": set xattr"), std::string::npos) << r.error().message();
+  EXPECT_EQ(r.error().message().find("after"), std::string::npos) << r.error().message();
+}
+
 TEST_F(LayerTest, DevicesAreSkippedWithoutCreateDevicesFifosAreMade) {
   TarEntry null;
   null.name = "dev/null";

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <thread>
 
 #include "base/log.h"
+#include "image/internal/file_writer.h"
 #include "image/internal/layer_fs.h"
 #include "image/internal/layer_path.h"
 
@@ -17,23 +19,17 @@ namespace hutch::image::internal {
 namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+// Files up to this size are read into memory and written by the FileWriter;
+// bigger ones are streamed to disk here. With 2 writers a big layer's file
+// creation (mostly ext4 inode allocation) and page-cache copies run on both
+// cores while this thread parses: a 161 MB layer of 5,500 files unpacks in
+// 1.7 s instead of 2.4 s on 2 cores; 1 writer gave 2.3 s.
+constexpr int64_t kMaxQueuedFile = 8 << 20;
+constexpr int kWriterThreads = 2;
 // overlayfs' private xattrs: "user.overlay." when mounted with userxattr.
 constexpr std::string_view kOverlayXattrPrefixes[] = {"trusted.overlay.", "user.overlay."};
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-Status write_all_at(int fd, const void* buf, size_t size, int64_t off) {
-  const char* p = static_cast<const char*>(buf);
-  while (size > 0) {
-    ssize_t n = ::pwrite(fd, p, size, off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error::from_errno("write file data");
-    p += n;
-    size -= static_cast<size_t>(n);
-    off += n;
-  }
-  return {};
-}
 
 // Owners as written in the tar; -1 would mean "leave unchanged" to chown(2).
 Status check_owner(struct archive_entry* e) {
@@ -53,7 +49,28 @@ Error archive_read_error(struct archive* a, const TarSource& src, const std::str
 }
 
 Unpacker::Unpacker(int root_fd, const ApplyOptions& opts, const TarSource& src, SplitRecorder* split)
-    : root_(root_fd), opts_(opts), src_(src), split_(split), privileged_(::geteuid() == 0) {}
+    : root_(root_fd), opts_(opts), src_(src), split_(split), privileged_(::geteuid() == 0) {
+  if (std::thread::hardware_concurrency() > 1) writer_ = std::make_unique<FileWriter>(kWriterThreads);
+}
+
+Unpacker::~Unpacker() = default;
+
+Status Unpacker::flush() {
+  if (!writer_) return {};
+  return writer_->wait();
+}
+
+FileMeta Unpacker::file_meta_of(struct archive_entry* e) const {
+  Meta m = meta_of(e);
+  FileMeta f;
+  f.perm = m.perm;
+  f.uid = m.uid;
+  f.gid = m.gid;
+  f.chown = opts_.preserve_owners;
+  f.times[0] = m.times[0];
+  f.times[1] = m.times[1];
+  return f;
+}
 
 Unpacker::Meta Unpacker::meta_of(struct archive_entry* e) const {
   Meta m{};
@@ -77,8 +94,13 @@ Status Unpacker::apply(struct archive* a, struct archive_entry* e) {
   std::string name = p;
   // Right after archive_read_next_header: where this entry's data starts.
   entry_start_ = split_ ? archive_filter_bytes(a, 0) : -1;
+  // A writer's failure already names its entry.
+  if (writer_) TRY(writer_->error());
   auto r = apply_entry(a, e, name);
-  if (!r.ok()) return std::move(r).error().with_context("entry " + quoted(name));
+  if (!r.ok()) {
+    if (writer_) TRY(writer_->error());
+    return std::move(r).error().with_context("entry " + quoted(name));
+  }
   return {};
 }
 
@@ -87,6 +109,9 @@ Status Unpacker::apply_entry(struct archive* a, struct archive_entry* e, const s
   const char* hardlink = archive_entry_hardlink(e);
   mode_t type = archive_entry_filetype(e);
   if (opts_.preserve_owners) TRY(check_owner(e));
+  // The name, or a directory on its way, is a file still being written:
+  // let it be, so this entry sees the layer as if written in order.
+  if (writer_ && writer_->pending_on_path(parts)) TRY(flush());
   if (parts.empty()) {
     // "./" or "/": the layer root's own mode, owner and times.
     if (hardlink || type != S_IFDIR) return Error::plain(EINVAL, "names the layer root but is not a directory");
@@ -94,6 +119,8 @@ Status Unpacker::apply_entry(struct archive* a, struct archive_entry* e, const s
   }
   ASSIGN_OR_RETURN(Whiteout wh, classify_whiteout(parts.back()));
   if (wh.kind == WhiteoutKind::kIgnored) return {};
+  // Whiteouts remove what may be pending; a hardlink's target may be.
+  if (wh.kind != WhiteoutKind::kNone || hardlink) TRY(flush());
   ASSIGN_OR_RETURN(UniqueFd parent, open_dir_beneath(root_, parts, parts.size() - 1, true));
   if (wh.kind == WhiteoutKind::kOpaque) {
     if (::fsetxattr(parent.get(), "trusted.overlay.opaque", "y", 1, 0) != 0)
@@ -104,7 +131,7 @@ Status Unpacker::apply_entry(struct archive* a, struct archive_entry* e, const s
   if (hardlink) return make_hardlink(e, parent.get(), parts);
   switch (type) {
     case S_IFDIR: return make_dir(e, parent.get(), parts);
-    case S_IFREG: return make_file(a, e, parent.get(), parts);
+    case S_IFREG: return make_file(a, e, parent, parts);
     case S_IFLNK: return make_symlink(e, parent.get(), parts);
     case S_IFCHR:
     case S_IFBLK:
@@ -130,6 +157,8 @@ Result<bool> Unpacker::make_room(int parent, const std::vector<std::string>& par
     return Error::from_errno("stat " + quoted(base));
   }
   if (new_is_dir && S_ISDIR(st.st_mode)) return true;
+  // What is removed may hold files still being written.
+  TRY(flush());
   if (split_) split_->removed(join_components(parts, parts.size()));
   ASSIGN_OR_RETURN(bool was_dir, remove_entry(parent, base));
   if (was_dir) forget_dirs_below(join_components(parts, parts.size()));
@@ -165,11 +194,13 @@ Status Unpacker::make_dir(struct archive_entry* e, int parent, const std::vector
   return {};
 }
 
-Status Unpacker::make_file(struct archive* a, struct archive_entry* e, int parent,
+Status Unpacker::make_file(struct archive* a, struct archive_entry* e, UniqueFd& parent,
                            const std::vector<std::string>& parts) {
-  const char* base = parts.back().c_str();
-  TRY(make_room(parent, parts, false));
-  UniqueFd f(::openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  TRY(make_room(parent.get(), parts, false));
+  if (writer_ && archive_entry_size_is_set(e) && archive_entry_size(e) <= kMaxQueuedFile &&
+      archive_entry_sparse_count(e) == 0)
+    return queue_file(a, e, parent, parts);
+  UniqueFd f(::openat(parent.get(), parts.back().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!f) return Error::from_errno("create file");
   bool referenced = reference_payload(e, parts);
   int64_t end = 0;
@@ -183,22 +214,50 @@ Status Unpacker::make_file(struct archive* a, struct archive_entry* e, int paren
     if (referenced && off != end)
       split_->abandon("file data of \"" + join_components(parts, parts.size()) + "\" is not contiguous");
     // Sparse files arrive as blocks at offsets; the gaps stay holes.
-    TRY(write_all_at(f.get(), buf, size, off));
+    TRY(write_all_at(f.get(), static_cast<const char*>(buf), size, off));
     bytes_ += size;
     end = std::max<int64_t>(end, off + static_cast<int64_t>(size));
   }
   if (referenced && end != archive_entry_size(e))
     split_->abandon("file \"" + join_components(parts, parts.size()) + "\" has a different size than its header says");
-  // A trailing hole: the size comes from the header, not from data.
-  if (archive_entry_size_is_set(e) && archive_entry_size(e) > end && ::ftruncate(f.get(), archive_entry_size(e)) != 0)
-    return Error::from_errno("set file size");
-  Meta m = meta_of(e);
-  // chown before chmod: chown clears the set-user-ID and set-group-ID bits.
-  if (opts_.preserve_owners && ::fchown(f.get(), m.uid, m.gid) != 0) return Error::from_errno("chown file");
-  if (::fchmod(f.get(), m.perm) != 0) return Error::from_errno("chmod file");
-  TRY(set_xattrs(e, f.get(), -1, ""));
-  if (::futimens(f.get(), m.times) != 0) return Error::from_errno("set file times");
-  return {};
+  return finish_file(f.get(), archive_entry_size_is_set(e) ? archive_entry_size(e) : -1, end, file_meta_of(e),
+                     xattrs_of(e), parts.back());
+}
+
+Status Unpacker::queue_file(struct archive* a, struct archive_entry* e, UniqueFd& parent,
+                            const std::vector<std::string>& parts) {
+  FileJob job;
+  job.path = join_components(parts, parts.size());
+  job.data = writer_->buffer();
+  bool referenced = reference_payload(e, parts);
+  job.data.reserve(static_cast<size_t>(archive_entry_size(e)));
+  int64_t end = 0;
+  for (;;) {
+    const void* buf;
+    size_t size;
+    la_int64_t off;
+    int r = archive_read_data_block(a, &buf, &size, &off);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) return archive_read_error(a, src_, "read file data");
+    if (size == 0) continue;
+    if (referenced && off != end) split_->abandon("file data of \"" + job.path + "\" is not contiguous");
+    if (!job.extents.empty() && off == end)
+      job.extents.back().second += size;
+    else
+      job.extents.emplace_back(off, size);
+    job.data.append(static_cast<const char*>(buf), size);
+    bytes_ += size;
+    end = std::max<int64_t>(end, off + static_cast<int64_t>(size));
+  }
+  if (referenced && end != archive_entry_size(e))
+    split_->abandon("file \"" + job.path + "\" has a different size than its header says");
+  job.parent = std::move(parent);
+  job.base = parts.back();
+  job.name = archive_entry_pathname(e);
+  job.size = archive_entry_size(e);
+  job.meta = file_meta_of(e);
+  job.xattrs = xattrs_of(e);
+  return writer_->submit(std::move(job));
 }
 
 bool Unpacker::reference_payload(struct archive_entry* e, const std::vector<std::string>& parts) {
@@ -242,8 +301,9 @@ Status Unpacker::set_meta_at(struct archive_entry* e, int parent, const std::str
   return {};
 }
 
-Status Unpacker::set_xattrs(struct archive_entry* e, int fd, int parent, const std::string& base) {
-  if (archive_entry_xattr_reset(e) == 0) return {};
+std::vector<Xattr> Unpacker::xattrs_of(struct archive_entry* e) const {
+  std::vector<Xattr> out;
+  if (archive_entry_xattr_reset(e) == 0) return out;
   const char* key;
   const void* value;
   size_t size;
@@ -255,21 +315,28 @@ Status Unpacker::set_xattrs(struct archive_entry* e, int fd, int parent, const s
       log::debug("image", "dropping xattr " + std::string(k) + " from layer");
       continue;
     }
+    out.push_back(Xattr{std::string(k), std::string(static_cast<const char*>(value), size)});
+  }
+  return out;
+}
+
+Status Unpacker::set_xattrs(struct archive_entry* e, int fd, int parent, const std::string& base) {
+  for (const Xattr& x : xattrs_of(e)) {
     int r;
     if (fd >= 0) {
-      r = ::fsetxattr(fd, key, value, size, 0);
+      r = ::fsetxattr(fd, x.key.c_str(), x.value.data(), x.value.size(), 0);
     } else {
       // A symlink or device cannot be opened for fsetxattr: name it through
       // the parent's fd; lsetxattr does not follow the last component.
       std::string path = "/proc/self/fd/" + std::to_string(parent) + "/" + base;
-      r = ::lsetxattr(path.c_str(), key, value, size, 0);
+      r = ::lsetxattr(path.c_str(), x.key.c_str(), x.value.data(), x.value.size(), 0);
     }
     if (r == 0) continue;
     if (errno == EPERM || errno == ENOTSUP) {
-      log::warn("image", "cannot set xattr " + std::string(k) + " on " + quoted(base) + ", skipped");
+      log::warn("image", "cannot set xattr " + x.key + " on " + quoted(base) + ", skipped");
       continue;
     }
-    return Error::from_errno("set xattr " + quoted(key));
+    return Error::from_errno("set xattr " + quoted(x.key));
   }
   return {};
 }
@@ -315,6 +382,7 @@ Status Unpacker::make_whiteout(struct archive_entry* e, int parent, const std::v
 }
 
 Status Unpacker::finish() {
+  TRY(flush());
   std::vector<const DeferredDir*> order;
   order.reserve(deferred_.size());
   for (const auto& [path, d] : deferred_) order.push_back(&d);

@@ -28,7 +28,15 @@
 // With a SplitRecorder, each non-sparse regular file with data becomes a
 // reference in the layer's tar-split, and every entry replaced or removed
 // is reported to it (split_recorder.h).
-// Thread-safety: an instance is used by one thread.
+// Regular files up to 8 MiB (not sparse) are read into memory and written
+// by a FileWriter on 2 threads of its own (file_writer.h), while this one
+// parses on; bigger and sparse files are written here. Whatever could see
+// or change a file still being written waits for the writers first: an
+// entry on a pending path, a hardlink, a whiteout, a removal, finish().
+// The tar-split recorder is only used from the calling thread. A writer's
+// error (naming its entry) is returned by the next apply() or finish().
+// Thread-safety: an instance is used by one thread; its writers are joined
+// when it is destroyed, also after an error.
 #pragma once
 
 #include <archive.h>
@@ -38,10 +46,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "image/internal/file_writer.h"
 #include "image/internal/split_recorder.h"
 #include "image/internal/tar_source.h"
 #include "image/layer.h"
@@ -53,10 +63,14 @@ class Unpacker {
   // Neither fd nor `src` nor `split` (may be null) is owned; all outlive
   // the Unpacker.
   Unpacker(int root_fd, const ApplyOptions& opts, const TarSource& src, SplitRecorder* split = nullptr);
+  ~Unpacker();
+  Unpacker(const Unpacker&) = delete;
+  Unpacker& operator=(const Unpacker&) = delete;
 
   // Writes one entry, reading its data from `a`. Errors name the entry.
   Status apply(struct archive* a, struct archive_entry* e);
-  // Applies the deferred directory modes and times.
+  // Waits for the file writers, then applies the deferred directory modes
+  // and times.
   Status finish();
 
   uint64_t bytes() const { return bytes_; }
@@ -77,7 +91,12 @@ class Unpacker {
 
   Status apply_entry(struct archive* a, struct archive_entry* e, const std::string& name);
   Status make_dir(struct archive_entry* e, int parent, const std::vector<std::string>& parts);
-  Status make_file(struct archive* a, struct archive_entry* e, int parent, const std::vector<std::string>& parts);
+  // Takes `parent` when the file is queued.
+  Status make_file(struct archive* a, struct archive_entry* e, UniqueFd& parent, const std::vector<std::string>& parts);
+  Status queue_file(struct archive* a, struct archive_entry* e, UniqueFd& parent,
+                    const std::vector<std::string>& parts);
+  // Waits until the writers are done; their first error.
+  Status flush();
   Status make_symlink(struct archive_entry* e, int parent, const std::vector<std::string>& parts);
   Status make_node(struct archive_entry* e, int parent, const std::vector<std::string>& parts, mode_t type);
   Status make_hardlink(struct archive_entry* e, int parent, const std::vector<std::string>& parts);
@@ -92,6 +111,9 @@ class Unpacker {
   Status set_xattrs(struct archive_entry* e, int fd, int parent, const std::string& base);
   void forget_dirs_below(const std::string& path);
   Meta meta_of(struct archive_entry* e) const;
+  FileMeta file_meta_of(struct archive_entry* e) const;
+  // The entry's xattrs without overlayfs' own.
+  std::vector<Xattr> xattrs_of(struct archive_entry* e) const;
 
   // Whether the split may reference this file's data (before reading it).
   bool reference_payload(struct archive_entry* e, const std::vector<std::string>& parts);
@@ -105,6 +127,7 @@ class Unpacker {
   std::map<std::string, DeferredDir> deferred_;
   uint64_t bytes_ = 0;
   uint64_t skipped_devices_ = 0;
+  std::unique_ptr<FileWriter> writer_;  // null on a single CPU: all inline
 };
 
 // The error for a failed libarchive read: ours (read, decompression) when

@@ -1,7 +1,8 @@
 // decompress_layer: undoes a layer's gzip or zstd compression (detected
 // from its first bytes, as apply_layer does) from one fd to another. The
 // pull path runs it on a thread of its own between the download and the
-// unpacker, so inflating a layer overlaps writing its files.
+// unpacker, so inflating a layer overlaps writing its files. Nothing is
+// hashed here: the unpacker hashes the plain tar it reads for the diff_id.
 // Thread-safety: independent calls may run in parallel.
 #pragma once
 

@@ -88,7 +88,7 @@ Result<std::string_view> TarSource::next() {
     case Compression::kZstd: r = next_zstd(); break;
   }
   if (r.ok()) {
-    hash_.update(r->data(), r->size());
+    if (hashing_) hash_.update(r->data(), r->size());
     plain_bytes_ += r->size();
     if (recorder_) recorder_->chunk(*r);
   }

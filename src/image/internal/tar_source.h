@@ -58,6 +58,11 @@ class TarSource {
   const Error* error() const { return failed_ ? &error_ : nullptr; }
   // Not owned; set before the first next().
   void set_recorder(SplitRecorder* r) { recorder_ = r; }
+  // For a copy whose bytes are hashed again where they are used (the pull
+  // path's decompressor: the unpacker's own TarSource computes the diff_id
+  // over exactly what it unpacks); diff_id() is then meaningless. Set
+  // before the first next().
+  void skip_hashing() { hashing_ = false; }
 
  private:
   struct Codec;
@@ -83,6 +88,7 @@ class TarSource {
   std::vector<uint8_t> out_;
   std::unique_ptr<Codec> codec_;
   Sha256 hash_;
+  bool hashing_ = true;
   uint64_t plain_bytes_ = 0;
   bool failed_ = false;
   Error error_;

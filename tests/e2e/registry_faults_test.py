@@ -29,6 +29,7 @@ set by the case says otherwise; every request is recorded with its Range
 header, the status sent and the body bytes sent.
 """
 
+import base64
 import hashlib
 import http.client
 import http.server
@@ -104,14 +105,21 @@ class FaultProxy:
       rewrite(path, fn)                  every matching body becomes fn(body)
       ignore_range(path, times)          Range is not forwarded (the registry
                                          answers 200 with the whole blob)
+      require_bearer(user, password)     the proxy plays a token-auth registry:
+                                         requests without a token it issued get
+                                         401 and a Bearer challenge whose realm
+                                         is its own /token, which hands out
+                                         tokens for Basic user:password
     requests(method, path) lists what was asked and answered; reset() clears
-    rules and log. Thread-safe: the server runs a thread per connection."""
+    rules, log and the token mode. Thread-safe: the server runs a thread per
+    connection."""
 
     def __init__(self, upstream):
         self.upstream = upstream
         self.mu = threading.Lock()
         self.rules = []
         self.log = []
+        self.bearer = None
         handler = type("Handler", (_Handler,), {"proxy": self})
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -127,6 +135,15 @@ class FaultProxy:
     def reset(self):
         with self.mu:
             self.rules, self.log = [], []
+            self.bearer = None
+
+    def require_bearer(self, user, password):
+        with self.mu:
+            self.bearer = {"user": user, "password": password, "tokens": set(), "token_requests": []}
+
+    def token_requests(self):
+        with self.mu:
+            return list(self.bearer["token_requests"]) if self.bearer else []
 
     def fail(self, method, path, status, times=None):
         self._add(Rule(method, path, "status", status, times))
@@ -202,6 +219,45 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    def _token_auth(self, method, path, entry):
+        """The distribution token flow: True when this request was answered
+        here (a token, or a 401 challenge)."""
+        bearer = self.proxy.bearer
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        auth = self.headers.get("Authorization", "")
+        if path == "/token":
+            want = "Basic " + base64.b64encode(("%s:%s" % (bearer["user"], bearer["password"])).encode()).decode()
+            with self.proxy.mu:
+                bearer["token_requests"].append({"scope": query.get("scope", []), "service": query.get("service"),
+                                                 "basic": auth == want})
+            if auth != want:
+                doc, status = json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]}), 401
+            else:
+                token = "tok-%d" % len(bearer["token_requests"])
+                with self.proxy.mu:
+                    bearer["tokens"].add(token)
+                doc, status = json.dumps({"token": token, "expires_in": 300}), 200
+            entry.update(status=status, fault="token endpoint")
+            self._send_head(status, None, [("Content-Type", "application/json")], len(doc))
+            self.wfile.write(doc.encode())
+            entry["sent"] = len(doc)
+            return True
+        entry["basic"] = auth.startswith("Basic ")
+        with self.proxy.mu:
+            ok = auth.startswith("Bearer ") and auth[7:] in bearer["tokens"]
+        if ok:
+            return False
+        m = re.match(r"^/v2/(.+)/(manifests|blobs)/", path)
+        challenge = 'Bearer realm="http://%s/token",service="hutch-faults"' % self.proxy.host
+        if m:
+            challenge += ',scope="repository:%s:%s"' % (m.group(1), "pull" if method in ("GET", "HEAD") else "pull,push")
+        doc = json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}).encode()
+        entry.update(status=401, fault="bearer challenge")
+        self._send_head(401, None, [("Content-Type", "application/json"), ("WWW-Authenticate", challenge)], len(doc))
+        if method != "HEAD":
+            self.wfile.write(doc)
+        return True
+
     def _send_head(self, status, reason, headers, length):
         self.send_response_only(status, reason)
         for k, v in headers:
@@ -216,6 +272,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                  "sent": 0, "fault": None}
         self.proxy._record(entry)
         body = self._read_request_body()
+        if self.proxy.bearer is not None and self._token_auth(method, path, entry):
+            return
         plan = self.proxy._plan(method, path)
         if "status" in plan:
             status = plan["status"]
@@ -700,6 +758,39 @@ class PushRetryTest(FaultCase):
                 self.assertEqual(manifest["config"]["digest"], local["Id"])
                 for layer in manifest["layers"]:
                     self.assertEqual(reg_lib.sha256_digest(REG.blob(repo, layer["digest"])), layer["digest"])
+
+
+class BearerTokenTest(FaultCase):
+    """Token auth as Docker Hub and most registries speak it: a 401 with a
+    Bearer challenge, a token from the realm for the scope, Basic
+    credentials only ever sent to the realm."""
+
+    def test_login_pull_push_with_tokens(self):
+        PROXY.require_bearer("tok-user", "tok-pass")
+        h = self.hutch()
+        r = h("login", "-u", "tok-user", "-p", "wrong", PROXY.host)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stderr.lower(), "unauthorized|incorrect username or password")
+        h.ok("login", "-u", "tok-user", "-p", "tok-pass", PROXY.host)
+        ref = self.ref(BUSYBOX)
+        h.ok("pull", "-q", ref)
+        self.assertPulled(h, ref, BUSYBOX)
+        scopes = [s for t in PROXY.token_requests() for s in t["scope"]]
+        self.assertIn("repository:%s:pull" % BUSYBOX["repo"], scopes)
+        self.assertTrue(all(t["service"] == ["hutch-faults"] for t in PROXY.token_requests()), PROXY.token_requests())
+        # The registry itself never sees the password: only tokens.
+        self.assertEqual([e["path"] for e in PROXY.requests() if e.get("basic")], [])
+        pushed = "%s/faults/tokpush:v1" % PROXY.host
+        h.ok("tag", ref, pushed)
+        h.ok("push", pushed)
+        self.assertIn("repository:faults/tokpush:pull,push", [s for t in PROXY.token_requests() for s in t["scope"]])
+        manifest = json.loads(REG.manifest("faults/tokpush", "v1")[0])
+        self.assertEqual(manifest["config"]["digest"], BUSYBOX["config"])
+        # Without credentials the pull is refused with a hint to log in.
+        h.ok("logout", PROXY.host)
+        r = self.hutch()("pull", ref)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stderr.lower(), "unauthorized|authentication required")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <memory>
 #include <vector>
 
 #include "base/fs.h"
@@ -39,84 +40,84 @@ class Out {
   uint64_t size_ = 0;
 };
 
-Status gzip_stream(const TarReader& in, Out& out, image::Sha256& plain, uint64_t& plain_size,
-                   const std::function<void(uint64_t)>& progress) {
-  z_stream z{};
-  // windowBits 15 + 16: a gzip wrapper with an empty header (no name, no
-  // time), so the same tar always compresses to the same blob.
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return Error::plain(ENOMEM, "start gzip compression");
-  std::vector<char> ibuf(1 << 17), obuf(1 << 17);
-  Status st;
-  bool end = false;
-  while (st.ok() && !end) {
-    auto n = in(ibuf.data(), ibuf.size());
-    if (!n.ok()) {
-      st = std::move(n).error();
-      break;
-    }
-    end = *n == 0;
-    plain.update(ibuf.data(), *n);
-    plain_size += *n;
-    if (progress) progress(plain_size);
-    z.next_in = reinterpret_cast<Bytef*>(ibuf.data());
-    z.avail_in = static_cast<uInt>(*n);
-    int flush = end ? Z_FINISH : Z_NO_FLUSH;
+// One codec behind one interface: feed() takes the next input (end=true
+// with the last) and writes what it produced to `out`.
+class Gzip {
+ public:
+  Status init() {
+    // windowBits 15 + 16: a gzip wrapper with an empty header (no name, no
+    // time), so the same tar always compresses to the same blob.
+    if (deflateInit2(&z_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      return Error::plain(ENOMEM, "start gzip compression");
+    ready_ = true;
+    return {};
+  }
+  ~Gzip() {
+    if (ready_) deflateEnd(&z_);
+  }
+  Status feed(std::string_view in, bool end, Out& out) {
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z_.avail_in = static_cast<uInt>(in.size());
     do {
-      z.next_out = reinterpret_cast<Bytef*>(obuf.data());
-      z.avail_out = static_cast<uInt>(obuf.size());
-      int r = deflate(&z, flush);
-      if (r == Z_STREAM_ERROR) {
-        st = Error::plain(EIO, "gzip compression failed");
-        break;
-      }
-      st = out.write(obuf.data(), obuf.size() - z.avail_out);
-    } while (st.ok() && z.avail_out == 0);
+      z_.next_out = reinterpret_cast<Bytef*>(buf_);
+      z_.avail_out = sizeof buf_;
+      if (deflate(&z_, end ? Z_FINISH : Z_NO_FLUSH) == Z_STREAM_ERROR)
+        return Error::plain(EIO, "gzip compression failed");
+      TRY(out.write(buf_, sizeof buf_ - z_.avail_out));
+    } while (z_.avail_out == 0);
+    return {};
   }
-  deflateEnd(&z);
-  return st;
-}
 
-Status zstd_stream(const TarReader& in, Out& out, image::Sha256& plain, uint64_t& plain_size,
-                   const std::function<void(uint64_t)>& progress) {
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  if (!cctx) return Error::plain(ENOMEM, "start zstd compression");
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  std::vector<char> ibuf(ZSTD_CStreamInSize()), obuf(ZSTD_CStreamOutSize());
-  Status st;
-  bool end = false;
-  while (st.ok() && !end) {
-    auto n = in(ibuf.data(), ibuf.size());
-    if (!n.ok()) {
-      st = std::move(n).error();
-      break;
-    }
-    end = *n == 0;
-    plain.update(ibuf.data(), *n);
-    plain_size += *n;
-    if (progress) progress(plain_size);
-    ZSTD_inBuffer ib{ibuf.data(), *n, 0};
-    ZSTD_EndDirective mode = end ? ZSTD_e_end : ZSTD_e_continue;
-    bool done = false;
-    while (st.ok() && !done) {
-      ZSTD_outBuffer ob{obuf.data(), obuf.size(), 0};
-      size_t left = ZSTD_compressStream2(cctx, &ob, &ib, mode);
-      if (ZSTD_isError(left)) {
-        st = Error::plain(EIO, std::string("zstd compression failed: ") + ZSTD_getErrorName(left));
-        break;
-      }
-      st = out.write(obuf.data(), ob.pos);
-      done = end ? left == 0 : ib.pos == ib.size;
+ private:
+  z_stream z_{};
+  bool ready_ = false;
+  char buf_[1 << 16];
+};
+
+class Zstd {
+ public:
+  Status init() {
+    cctx_ = ZSTD_createCCtx();
+    if (!cctx_) return Error::plain(ENOMEM, "start zstd compression");
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);
+    return {};
+  }
+  ~Zstd() { ZSTD_freeCCtx(cctx_); }
+  Status feed(std::string_view in, bool end, Out& out) {
+    ZSTD_inBuffer ib{in.data(), in.size(), 0};
+    for (;;) {
+      ZSTD_outBuffer ob{buf_, sizeof buf_, 0};
+      size_t left = ZSTD_compressStream2(cctx_, &ob, &ib, end ? ZSTD_e_end : ZSTD_e_continue);
+      if (ZSTD_isError(left)) return Error::plain(EIO, std::string("zstd compression failed: ") + ZSTD_getErrorName(left));
+      TRY(out.write(buf_, ob.pos));
+      if (end ? left == 0 : ib.pos == ib.size) return {};
     }
   }
-  ZSTD_freeCCtx(cctx);
-  return st;
+
+ private:
+  ZSTD_CCtx* cctx_ = nullptr;
+  char buf_[1 << 16];
+};
+
+template <typename Codec>
+Status compress_stream(const TarChunks& in, Out& out, image::Sha256& plain, uint64_t& plain_size,
+                       const std::function<void(uint64_t)>& progress) {
+  auto codec = std::make_unique<Codec>();
+  TRY(codec->init());
+  for (;;) {
+    ASSIGN_OR_RETURN(std::string_view chunk, in());
+    plain.update(chunk.data(), chunk.size());
+    plain_size += chunk.size();
+    if (progress) progress(plain_size);
+    TRY(codec->feed(chunk, chunk.empty(), out));
+    if (chunk.empty()) return {};
+  }
 }
 
 }  // namespace
 
-Result<CompressedBlob> compress_layer(const TarReader& in, Compression c, const std::string& tmp_dir,
+Result<CompressedBlob> compress_layer(const TarChunks& in, Compression c, const std::string& tmp_dir,
                                       const std::function<void(uint64_t)>& progress) {
   TRY(fs::mkdir_p(tmp_dir, 0700));
   UniqueFd fd(::open(tmp_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
@@ -125,9 +126,9 @@ Result<CompressedBlob> compress_layer(const TarReader& in, Compression c, const 
   image::Sha256 plain;
   CompressedBlob b;
   if (c == Compression::kGzip) {
-    TRY(gzip_stream(in, out, plain, b.plain_size, progress));
+    TRY(compress_stream<Gzip>(in, out, plain, b.plain_size, progress));
   } else {
-    TRY(zstd_stream(in, out, plain, b.plain_size, progress));
+    TRY(compress_stream<Zstd>(in, out, plain, b.plain_size, progress));
   }
   b.digest = out.hash().finish();
   b.size = out.size();

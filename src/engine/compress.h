@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/fd.h"
@@ -25,10 +26,10 @@ struct CompressedBlob {
   uint64_t plain_size = 0;
 };
 
-// Fills up to `cap` bytes; 0 at the end.
-using TarReader = std::function<Result<size_t>(char* buf, size_t cap)>;
+// The next piece of the tar (valid until the next call); empty at the end.
+using TarChunks = std::function<Result<std::string_view>()>;
 
-Result<CompressedBlob> compress_layer(const TarReader& in, Compression c, const std::string& tmp_dir,
+Result<CompressedBlob> compress_layer(const TarChunks& in, Compression c, const std::string& tmp_dir,
                                       const std::function<void(uint64_t plain_bytes)>& progress = {});
 
 }  // namespace hutch::engine

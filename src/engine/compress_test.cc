@@ -25,13 +25,14 @@ class CompressTest : public ::testing::Test {
   }
   void TearDown() override { ASSERT_TRUE(fs::remove_all(dir_).ok()); }
 
-  TarReader reader() {
+  // The input in 40000-byte pieces, as the layer store hands them out.
+  TarChunks reader() {
     pos_ = 0;
-    return [this](char* buf, size_t cap) -> Result<size_t> {
-      size_t n = std::min(cap, input_.size() - pos_);
-      std::memcpy(buf, input_.data() + pos_, n);
+    return [this]() -> Result<std::string_view> {
+      size_t n = std::min<size_t>(40000, input_.size() - pos_);
+      std::string_view piece(input_.data() + pos_, n);
       pos_ += n;
-      return n;
+      return piece;
     };
   }
   std::string read_all(const CompressedBlob& b) {
@@ -82,7 +83,7 @@ TEST_F(CompressTest, ZstdRoundTrip) {
 }
 
 TEST_F(CompressTest, ReaderErrorsPassThrough) {
-  auto b = compress_layer([](char*, size_t) -> Result<size_t> { return Error::plain(EIO, "layer file vanished"); },
+  auto b = compress_layer([]() -> Result<std::string_view> { return Error::plain(EIO, "layer file vanished"); },
                           Compression::kGzip, dir_);
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().message().find("layer file vanished"), std::string::npos);

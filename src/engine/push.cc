@@ -7,10 +7,10 @@
 #include "base/log.h"
 #include "engine/compress.h"
 #include "engine/images.h"
-#include "engine/layer_tar.h"
 #include "image/digest.h"
 #include "image/image_index.h"
 #include "image/layer_store.h"
+#include "image/layer_tar.h"
 #include "image/store.h"
 #include "oci/image.h"
 #include "registry/client.h"
@@ -79,6 +79,7 @@ Result<PushResult> push(const std::string& root, const std::string& ref_text, co
 Result<oci::Descriptor> push_image(const std::string& root, registry::Client& client, const registry::Reference& ref,
                                    const image::ImageRecord& rec, const std::string& tag, const PushOptions& opts) {
   image::ContentStore content(root);
+  image::LayerStore layers(root);
   image::ImageIndex index(root);
   ASSIGN_OR_RETURN(Digest manifest_digest, Digest::parse(rec.manifest));
   ASSIGN_OR_RETURN(std::string manifest_text, content.read(manifest_digest));
@@ -144,10 +145,10 @@ Result<oci::Descriptor> push_image(const std::string& root, registry::Client& cl
     }
     // Rebuild the layer's tar from the store and compress it.
     Compression c = opts.compression == "zstd" ? Compression::kZstd : Compression::kGzip;
-    ASSIGN_OR_RETURN(std::unique_ptr<LayerTar> tar, open_layer_tar(root, chains[i], blob));
-    uint64_t total = tar->size();
+    ASSIGN_OR_RETURN(image::LayerTarReader tar, image::open_layer_tar(layers, content, chains[i], blob, diff_ids[i]));
+    uint64_t total = tar.size();
     auto blob_out = compress_layer(
-        [&](char* buf, size_t cap) { return tar->read(buf, cap); }, c, root + "/tmp",
+        [&] { return tar.next(); }, c, root + "/tmp",
         [&](uint64_t n) { report({PushEvent::Kind::kBytes, shown, n, total, "Compressing"}); });
     if (!blob_out.ok()) return std::move(blob_out).error().context("layer " + std::to_string(i) + " (" + d.digest + ")");
     if (!(blob_out->diff_id == diff_ids[i]))

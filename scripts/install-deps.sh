@@ -7,7 +7,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libseccomp-dev libjansson-dev libgtest-dev
   libc6-dev
-  libarchive-dev libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev
+  libarchive-dev libssl-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev libsqlite3-dev
 )
 test_pkgs=(
   busybox-static crun runc podman containerd skopeo

@@ -1,0 +1,46 @@
+// Starting a monitor from the engine: the process side of protocol.h.
+// Thread-safety: one Launch per thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/fd.h"
+
+namespace hutch::monitor {
+
+class Launch {
+ public:
+  // Runs `monitor_binary <bundle>` in a new session, detached from our
+  // stdio (stdin/stdout/stderr on /dev/null), reparented away from us (the
+  // monitor double-forks), and waits for "created" or "error".
+  // An "error" from the monitor becomes an Error whose text is the
+  // monitor's (the runtime's message when the runtime failed); its code is
+  // ENOENT or EACCES when the container's executable is missing or not
+  // executable (see exit_code_for), else EIO.
+  static Result<Launch> begin(const std::string& monitor_binary, const std::string& bundle);
+  pid_t container_pid() const { return pid_; }
+  // Sends "start" and waits for "started" or "error".
+  Status start();
+
+ private:
+  UniqueFd sync_;
+  pid_t pid_ = 0;
+};
+
+// The exit code docker gives a `run` that failed to start with `e`: 127
+// (executable not found), 126 (not executable), else 125.
+int exit_code_for(const Error& e);
+
+// Parses an "error <text>" payload: the text without a "code=N: " prefix,
+// and N (0 when absent). The monitor writes "error exec: code=127: <text>".
+void parse_error_message(std::string_view payload, std::string* text, int* code);
+
+// The hutch-monitor binary next to the running executable
+// (/proc/self/exe's directory), else "hutch-monitor" on PATH.
+std::string monitor_binary();
+
+}  // namespace hutch::monitor

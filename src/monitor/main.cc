@@ -1,0 +1,70 @@
+// hutch-monitor <bundle>: the per-container supervisor (conmon's role).
+// Reads <bundle>/monitor.json, leaves the engine's process tree (double
+// fork, new session, no controlling terminal), becomes the child subreaper
+// so the container's init is its child, and runs the Supervisor. fd 3, when
+// open, is the engine's sync socket (protocol.h).
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "monitor/protocol.h"
+#include "monitor/settings.h"
+#include "monitor/supervisor.h"
+
+using namespace hutch;
+
+namespace {
+
+constexpr int kSyncFd = 3;
+
+int fail(int sync, const std::string& msg) {
+  if (sync >= 0) (void)monitor::send_message(sync, "error " + msg);
+  log::error("monitor", msg);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  log::configure(2, log::Format::kText, log::Level::kInfo);
+  if (argc != 2 || argv[1][0] == '-') {
+    std::fputs("usage: hutch-monitor BUNDLE\n", stderr);
+    return 2;
+  }
+  int sync = ::fcntl(kSyncFd, F_GETFD) >= 0 ? kSyncFd : -1;
+  if (sync >= 0) ::fcntl(sync, F_SETFD, FD_CLOEXEC);
+
+  std::string bundle = fs::absolute(argv[1]);
+  monitor::Settings settings;
+  {
+    auto text = fs::read_file(bundle + "/monitor.json");
+    if (!text.ok()) return fail(sync, text.error().message());
+    auto parsed = monitor::parse_settings(*text);
+    if (!parsed.ok()) return fail(sync, parsed.error().context("read \"" + bundle + "/monitor.json\"").message());
+    settings = std::move(*parsed);
+  }
+
+  // Out of the engine's tree: the first child starts a session, the second
+  // is no session leader, so it can never acquire a controlling terminal.
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(sync, "fork: " + std::string(strerror(errno)));
+  if (pid > 0) ::_exit(0);
+  ::setsid();
+  pid = ::fork();
+  if (pid < 0) return fail(sync, "fork: " + std::string(strerror(errno)));
+  if (pid > 0) ::_exit(0);
+  if (::chdir("/") != 0) return fail(sync, "chdir /");
+  ::umask(022);
+  // The container's init is reparented to us when `runtime create` exits.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return fail(sync, "become the child subreaper");
+
+  monitor::Supervisor sup(std::move(settings), sync);
+  return sup.run();
+}

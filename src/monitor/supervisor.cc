@@ -1,0 +1,469 @@
+#include "monitor/supervisor.h"
+
+#include <malloc.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "base/strings.h"
+#include "monitor/process.h"
+#include "monitor/protocol.h"
+#include "monitor/restart_policy.h"
+#include "monitor/rootfs.h"
+
+namespace hutch::monitor {
+
+namespace {
+
+constexpr const char* kComponent = "monitor";
+
+logs::Stream log_stream(OutStream s) { return s == OutStream::kStdout ? logs::Stream::kStdout : logs::Stream::kStderr; }
+
+}  // namespace
+
+Supervisor::Supervisor(Settings s, int sync_fd) : s_(std::move(s)), sync_(sync_fd) {}
+
+// --- database -----------------------------------------------------------------
+
+void Supervisor::record(const std::function<void(state::ContainerRow&)>& change) {
+  if (s_.db.empty()) return;
+  {
+    auto db = state::Db::open(s_.db);
+    if (!db.ok()) {
+      log::warn(kComponent, db.error().message());
+      return;
+    }
+    auto st = db->update(s_.id, [&](state::ContainerRow& r) -> Status {
+      change(r);
+      return {};
+    });
+    if (!st.ok()) log::warn(kComponent, "record the container's state: " + st.error().message());
+  }
+  // SQLite's caches and our parse buffers go back to the system: between
+  // events the monitor should hold next to nothing.
+  ::malloc_trim(0);
+}
+
+void Supervisor::event(const std::string& action, const std::vector<std::pair<std::string, std::string>>& attrs) {
+  if (s_.db.empty()) return;
+  {
+    auto db = state::Db::open(s_.db);
+    if (!db.ok()) return;
+    json::Ptr a(json_object());
+    for (const auto& [k, v] : attrs) json_object_set_new(a.get(), k.c_str(), json::str(v));
+    if (!s_.name.empty()) json_object_set_new(a.get(), "name", json::str(s_.name));
+    state::EventRow e;
+    e.type = "container";
+    e.action = action;
+    e.id = s_.id;
+    e.attributes = json::dump(a.get());
+    if (auto st = db->add_event(e); !st.ok()) log::warn(kComponent, st.error().message());
+  }
+  ::malloc_trim(0);
+}
+
+// --- set-up and tear-down -------------------------------------------------------
+
+Status Supervisor::setup() {
+  TRY_CTX(fs::mkdir_p(s_.rundir, 0700), "create the run dir");
+  TRY(fs::write_file_atomic(s_.rundir + "/monitor.pid", std::to_string(::getpid()) + "\n"));
+  pid_t self = ::getpid();
+  uint64_t start = process_start_time(self);
+  record([&](state::ContainerRow& r) {
+    r.monitor_pid = self;
+    r.monitor_start = start;
+  });
+
+  // SIGCHLD (the init and the runtime's children are ours to reap, as
+  // subreaper), SIGTERM/SIGINT (logged; the container keeps running),
+  // SIGUSR1 (the engine asks to look at stopped_by_user again now).
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGUSR1}) sigaddset(&set, sig);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return Error::from_errno("block signals");
+  signals_.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!signals_) return Error::from_errno("signalfd");
+
+  ASSIGN_OR_RETURN(loop_, EventLoop::create());
+  TRY(loop_.add(signals_.get(), EPOLLIN, [this](uint32_t) { on_signal(); }));
+  TRY(backoff_.init(&loop_, [this] { backoff_done_ = true; }));
+  TRY(stop_timer_.init(&loop_, [this] {
+    if (!exited_) kill_container("KILL");
+  }));
+
+  if (!s_.log_path.empty()) {
+    logs::WriterOptions o;
+    o.path = s_.log_path;
+    o.max_size = s_.log_max_size;
+    o.max_file = s_.log_max_file;
+    o.rate = s_.log_rate;
+    auto w = logs::LogWriter::open(o);
+    if (!w.ok()) return std::move(w).error();
+    log_.emplace(std::move(*w));
+  }
+
+  AttachServer::Callbacks cb;
+  cb.stdin_data = [this](std::string_view d) { io_.write_stdin(d); };
+  cb.stdin_close = [this] { io_.close_stdin(); };
+  cb.resize = [this](unsigned rows, unsigned cols) { io_.resize(rows, cols); };
+  TRY(attach_.listen(&loop_, attach_path(s_.rundir), std::move(cb)));
+
+  if (s_.has_healthcheck) {
+    TRY(health_.init(&s_, &loop_, [this](const ProbeResult& r) { on_probe(r); }));
+  }
+  TRY(mount_rootfs(s_.rootfs));
+  return {};
+}
+
+void Supervisor::cleanup_rundir(bool all) {
+  if (all) {
+    if (auto st = fs::remove_all(s_.rundir); !st.ok()) log::warn(kComponent, st.error().message());
+    return;
+  }
+  // The engine may keep files of its own there; ours go, and the dir when empty.
+  for (const char* f : {"attach", "console.sock", "pid", "monitor.pid", "health.pid"})
+    ::unlink((s_.rundir + "/" + f).c_str());
+  ::rmdir(s_.rundir.c_str());
+}
+
+void Supervisor::teardown(bool remove) {
+  health_.stop();
+  attach_.close();
+  io_.close();
+  if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());
+  if (remove) {
+    if (!s_.db.empty()) {
+      auto db = state::Db::open(s_.db);
+      if (db.ok()) {
+        if (auto st = db->remove(s_.id); !st.ok()) log::warn(kComponent, st.error().message());
+      }
+    }
+    if (!is_mount_point(s_.rootfs.target.empty() ? s_.bundle + "/rootfs" : s_.rootfs.target)) {
+      if (auto st = fs::remove_all(s_.bundle); !st.ok()) log::warn(kComponent, st.error().message());
+    } else {
+      log::error(kComponent, "not removing \"" + s_.bundle + "\": its rootfs is still mounted");
+    }
+    for (const auto& d : s_.remove_dirs) {
+      if (auto st = fs::remove_all(d); !st.ok()) log::warn(kComponent, st.error().message());
+    }
+    event("destroy", {});
+  } else {
+    record([](state::ContainerRow& r) {
+      r.monitor_pid = 0;
+      r.monitor_start = 0;
+      r.pid = 0;
+    });
+  }
+  cleanup_rundir(remove);
+}
+
+// --- runtime calls --------------------------------------------------------------
+
+Status Supervisor::runtime(std::initializer_list<std::string> args, std::string* output) {
+  ASSIGN_OR_RETURN(RunResult r, monitor::run(runtime_argv(s_, args)));
+  if (output) *output = std::move(r.output);
+  if (r.status != 0) {
+    std::string msg = runtime_message(output ? *output : r.output);
+    std::string step = "runtime " + std::string(*args.begin());
+    return Error::plain(EIO, msg.empty() ? step + " exited with status " + std::to_string(r.status) : msg);
+  }
+  return {};
+}
+
+Result<pid_t> Supervisor::create() {
+  exited_ = false;
+  exit_code_ = 0;
+  init_pid_ = 0;
+  ContainerIo::Sink sink;
+  sink.output = [this](OutStream st, std::string_view d) { on_output(st, d); };
+  sink.stdin_pressure = [this](bool full) { attach_.pause_input(full); };
+  TRY_CTX(io_.prepare(s_, &loop_, std::move(sink)), "set up the container's stdio");
+  std::string pid_file = s_.rundir + "/pid";
+  ::unlink(pid_file.c_str());
+  std::vector<std::string> argv = runtime_argv(s_, {"create", "--bundle", s_.bundle, "--pid-file", pid_file});
+  for (auto& a : io_.create_args()) argv.push_back(a);
+  argv.push_back(s_.id);
+  ASSIGN_OR_RETURN(pid_t pid, spawn(argv, io_.runtime_stdio()));
+  ASSIGN_OR_RETURN(int code, wait_exit(pid));
+  if (code != 0) {
+    std::string msg = runtime_message(io_.runtime_output());
+    if (msg.empty()) msg = "runtime create exited with status " + std::to_string(code);
+    (void)runtime({"delete", "--force", s_.id});
+    io_.close();
+    return Error::plain(EIO, msg);
+  }
+  auto ok = io_.created();
+  if (ok.ok()) {
+    auto text = fs::read_file(pid_file);
+    if (text.ok()) init_pid_ = static_cast<pid_t>(parse_int(trim(*text)).value_or(0));
+    if (init_pid_ <= 0) ok = Error::plain(EIO, "the runtime wrote no pid to \"" + pid_file + "\"");
+  }
+  if (!ok.ok()) {
+    (void)runtime({"delete", "--force", s_.id});
+    io_.close();
+    return std::move(ok).error();
+  }
+  return init_pid_;
+}
+
+Status Supervisor::start() {
+  TRY(runtime({"start", s_.id}));
+  started_mono_ = now_mono_ns();
+  started_unix_ = now_unix_ns();
+  health_status_ = s_.has_healthcheck ? "starting" : "";
+  pid_t pid = init_pid_;
+  int64_t at = started_unix_;
+  bool health = s_.has_healthcheck;
+  record([&](state::ContainerRow& r) {
+    r.status = state::Status::kRunning;
+    r.pid = pid;
+    r.started_at = at;
+    r.error.clear();
+    r.oom_killed = false;
+    if (health) {
+      r.health = "starting";
+      r.health_failing_streak = 0;
+    }
+  });
+  if (s_.has_healthcheck) health_.start();
+  return {};
+}
+
+void Supervisor::kill_container(const std::string& signal) {
+  if (auto st = runtime({"kill", s_.id, signal}); !st.ok())
+    log::warn(kComponent, "kill the container: " + st.error().message());
+}
+
+void Supervisor::report_start_error(const Error& e, bool first) {
+  std::string msg = e.message();
+  int code = exec_error_code(msg);
+  log::error(kComponent, "start container \"" + s_.id + "\": " + msg);
+  if (first && sync_) {
+    std::string payload = code ? "exec: code=" + std::to_string(code) + ": " + msg : msg;
+    (void)send_message(sync_.get(), "error " + payload);
+  }
+  int64_t now = now_unix_ns();
+  record([&](state::ContainerRow& r) {
+    r.error = msg;
+    r.exit_code = code ? code : 128;
+    r.pid = 0;
+    if (!first) {
+      r.status = state::Status::kExited;
+      r.finished_at = now;
+    }
+  });
+}
+
+// --- the loop -------------------------------------------------------------------
+
+void Supervisor::on_signal() {
+  struct signalfd_siginfo si[8];
+  bool child = false;
+  for (;;) {
+    ssize_t n = ::read(signals_.get(), si, sizeof si);
+    if (n <= 0) break;
+    for (size_t i = 0; i < static_cast<size_t>(n) / sizeof si[0]; ++i) {
+      int sig = static_cast<int>(si[i].ssi_signo);
+      if (sig == SIGCHLD) child = true;
+      else if (sig == SIGUSR1 && backoff_.armed()) backoff_done_ = true;  // look at the DB again now
+      else if (sig != SIGUSR1) log::info(kComponent, "ignoring signal " + std::to_string(sig) + "; the container keeps running");
+    }
+  }
+  if (!child) return;
+  for (;;) {
+    int st = 0;
+    pid_t pid = ::waitpid(-1, &st, WNOHANG);
+    if (pid <= 0) break;
+    int code = decode_wait_status(st);
+    if (pid == init_pid_) {
+      exited_ = true;
+      exit_code_ = code;
+    } else {
+      health_.on_child_exit(pid, code);
+    }
+  }
+}
+
+void Supervisor::on_output(OutStream stream, std::string_view data) {
+  if (log_) {
+    if (auto st = log_->write(log_stream(stream), data, now_unix_ns()); !st.ok())
+      log::warn(kComponent, st.error().message());
+  }
+  attach_.broadcast(stream == OutStream::kStdout ? Frame::kStdout : Frame::kStderr, data);
+}
+
+void Supervisor::on_probe(const ProbeResult& r) {
+  if (exited_) return;
+  std::string before = health_status_;
+  std::string after;
+  int64_t started = started_unix_;
+  record([&](state::ContainerRow& row) {
+    HealthState h;
+    h.status = row.health.empty() ? "starting" : row.health;
+    h.failing_streak = row.health_failing_streak;
+    h.log = row.health_log;
+    h = apply_probe(std::move(h), r, started, s_.health.start_period_ns, s_.health.retries);
+    row.health = h.status;
+    row.health_failing_streak = h.failing_streak;
+    row.health_log = std::move(h.log);
+    after = row.health;
+  });
+  if (after.empty()) {  // no database: keep the status here
+    HealthState h;
+    h.status = before;
+    after = apply_probe(h, r, started, s_.health.start_period_ns, s_.health.retries).status;
+  }
+  health_status_ = after;
+  if (after == before) return;
+  event("health_status: " + after, {});
+  if (after != "unhealthy") return;
+  if (s_.health.on_failure == "kill") {
+    log::info(kComponent, "the container is unhealthy: killing it");
+    kill_container("KILL");
+  } else if (s_.health.on_failure == "restart") {
+    log::info(kComponent, "the container is unhealthy: restarting it");
+    restart_in_place_ = true;
+    kill_container(s_.stop_signal);
+    stop_timer_.arm(static_cast<int64_t>(s_.stop_timeout) * 1'000'000'000);
+  }
+}
+
+bool Supervisor::wait_for_start() {
+  int fd = sync_.get();
+  auto added = loop_.add(fd, EPOLLIN, [this, fd](uint32_t) {
+    std::string msg;
+    bool eof = false;
+    auto st = recv_message(fd, &msg, &eof);
+    if (!st.ok() || eof) sync_closed_ = true;
+    else if (trim(msg) == "start") got_start_ = true;
+  });
+  if (!added.ok()) return false;
+  while (!got_start_ && !sync_closed_) {
+    if (!loop_.run_once(-1).ok()) break;
+  }
+  loop_.remove(fd);
+  return got_start_;
+}
+
+void Supervisor::supervise() {
+  while (!exited_) {
+    if (auto st = loop_.run_once(-1); !st.ok()) {
+      log::error(kComponent, st.error().message());
+      ::usleep(10000);
+    }
+  }
+}
+
+bool Supervisor::record_exit(int code, int64_t ran_ns) {
+  int64_t now = now_unix_ns();
+  uint64_t dropped = log_ ? log_->dropped() : 0;
+  bool decided = false, restart = false;
+  bool in_place = restart_in_place_;
+  record([&](state::ContainerRow& r) {
+    restart = in_place ? !r.stopped_by_user
+                       : should_restart(s_.restart, s_.restart_max, code, r.restart_count, r.stopped_by_user);
+    decided = true;
+    r.pid = 0;
+    r.exit_code = code;
+    r.finished_at = now;
+    r.log_dropped = dropped;
+    if (restart) {
+      r.status = state::Status::kRestarting;
+      if (!in_place) ++r.restart_count;
+    } else {
+      r.status = state::Status::kExited;
+    }
+  });
+  if (!decided) restart = in_place || should_restart(s_.restart, s_.restart_max, code, 0, false);
+  event("die", {{"exitCode", std::to_string(code)}, {"execDuration", std::to_string(ran_ns / 1'000'000'000)}});
+  return restart;
+}
+
+bool Supervisor::wait_backoff(int64_t ns) {
+  backoff_done_ = false;
+  backoff_.arm(ns);
+  while (!backoff_done_) {
+    if (!loop_.run_once(-1).ok()) break;
+  }
+  backoff_.disarm();
+  // A `stop` while we waited: stay down.
+  bool stopped = false;
+  record([&](state::ContainerRow& r) {
+    stopped = r.stopped_by_user;
+    if (stopped) r.status = state::Status::kExited;
+  });
+  return !stopped;
+}
+
+int Supervisor::run() {
+  if (auto st = setup(); !st.ok()) {
+    report_start_error(st.error(), true);
+    teardown(s_.auto_remove);
+    return 1;
+  }
+  bool first = true;
+  for (;;) {
+    auto pid = create();
+    if (!pid.ok()) {
+      report_start_error(pid.error(), first);
+      teardown(s_.auto_remove);
+      return first ? 1 : 0;
+    }
+    if (first && sync_) {
+      if (auto st = send_message(sync_.get(), "created " + std::to_string(*pid)); !st.ok())
+        log::warn(kComponent, st.error().message());
+      if (!wait_for_start()) {
+        // The engine went away before "start": undo the create.
+        log::info(kComponent, "no start request: deleting the container again");
+        (void)runtime({"delete", "--force", s_.id});
+        teardown(s_.auto_remove);
+        return 0;
+      }
+      // Clients that connected before asking for the start see everything.
+      attach_.poll_pending();
+    }
+    if (auto st = start(); !st.ok()) {
+      (void)runtime({"delete", "--force", s_.id});
+      report_start_error(st.error(), first);
+      teardown(s_.auto_remove);
+      return first ? 1 : 0;
+    }
+    if (first && sync_) {
+      (void)send_message(sync_.get(), "started " + std::to_string(init_pid_));
+      sync_.reset();
+    }
+    if (!first) event("start", {});
+    first = false;
+
+    supervise();
+
+    int64_t ran = now_mono_ns() - started_mono_;
+    io_.drain();
+    if (log_) (void)log_->flush(now_unix_ns());
+    health_.stop();
+    stop_timer_.disarm();
+    attach_.end_all(exit_code_);
+    if (auto st = runtime({"delete", "--force", s_.id}); !st.ok())
+      log::warn(kComponent, "delete the container: " + st.error().message());
+    io_.close();
+    bool again = record_exit(exit_code_, ran);
+    bool in_place = restart_in_place_;
+    restart_in_place_ = false;
+    if (!again) break;
+    int64_t delay = 0;
+    if (!in_place) delay = backoff_ns_ = next_backoff_ns(backoff_ns_, ran);
+    if (!wait_backoff(delay)) break;
+  }
+  teardown(s_.auto_remove);
+  return 0;
+}
+
+}  // namespace hutch::monitor

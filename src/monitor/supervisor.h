@@ -1,0 +1,81 @@
+// The monitor's recipe for one container: set up (run dir, pid file, DB,
+// rootfs, attach socket), then create, report "created", wait for "start",
+// start, report "started", supervise until the init exits, record the exit
+// and apply the restart policy (docker's backoff), and at the end undo
+// everything (unmount, remove with --rm). Health checks run while the
+// container runs. Thread-safety: single-threaded; one per process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "base/fd.h"
+#include "logs/log_file.h"
+#include "monitor/attach_server.h"
+#include "monitor/health.h"
+#include "monitor/loop.h"
+#include "monitor/settings.h"
+#include "monitor/stdio.h"
+#include "state/db.h"
+
+namespace hutch::monitor {
+
+class Supervisor {
+ public:
+  // sync_fd: the engine's socket (protocol.h), or -1 to start at once.
+  Supervisor(Settings s, int sync_fd);
+  // Runs to the end; the monitor's exit status.
+  int run();
+
+ private:
+  Status setup();
+  Result<pid_t> create();
+  Status start();
+  // Waits for "start" on the sync socket; false when it closed instead.
+  bool wait_for_start();
+  void supervise();
+  // Records the exit; true when the policy starts the container again.
+  bool record_exit(int code, int64_t ran_ns);
+  bool wait_backoff(int64_t ns);
+  void report_start_error(const Error& e, bool first);
+  void teardown(bool remove);
+  void cleanup_rundir(bool all);
+
+  void on_signal();
+  void on_output(OutStream stream, std::string_view data);
+  void on_probe(const ProbeResult& r);
+  void kill_container(const std::string& signal);
+  Status runtime(std::initializer_list<std::string> args, std::string* output = nullptr);
+
+  // DB access: opened per use and closed at once (a monitor lives long and
+  // should hold no SQLite cache). Failures are logged, never fatal.
+  void record(const std::function<void(state::ContainerRow&)>& change);
+  void event(const std::string& action, const std::vector<std::pair<std::string, std::string>>& attrs);
+
+  Settings s_;
+  UniqueFd sync_;
+  EventLoop loop_;
+  UniqueFd signals_;
+  AttachServer attach_;
+  ContainerIo io_;
+  HealthChecker health_;
+  Timer backoff_, stop_timer_;
+  std::optional<logs::LogWriter> log_;
+
+  pid_t init_pid_ = 0;
+  bool exited_ = false;
+  int exit_code_ = 0;
+  bool got_start_ = false, sync_closed_ = false;
+  bool backoff_done_ = false;
+  int64_t started_mono_ = 0, started_unix_ = 0;
+  int64_t backoff_ns_ = 0;
+  bool restart_in_place_ = false;  // health on_failure "restart"
+  std::string health_status_;
+};
+
+}  // namespace hutch::monitor

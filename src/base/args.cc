@@ -23,7 +23,10 @@ Result<Parsed> parse_args(const std::vector<std::string>& argv, size_t start, co
       p.positional.push_back(a);
       continue;
     }
-    if (a == "-h" || a == "--help" || a == "-help") {
+    // "-h" is help unless the command declares it (docker run's -h is --hostname).
+    bool h_declared = false;
+    for (const auto& s : specs) h_declared = h_declared || s.alias == "h";
+    if ((a == "-h" && !h_declared) || a == "--help" || a == "-help") {
       p.values["help"].push_back("true");
       continue;
     }

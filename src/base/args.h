@@ -32,7 +32,8 @@ struct Parsed {
   const std::vector<std::string>& all(const std::string& n) const;
 };
 
-// Parses argv[start..]; "--help"/"-h" sets the "help" value.
+// Parses argv[start..]; "--help"/"-h" sets the "help" value ("-h" only when
+// no spec declares the alias "h").
 Result<Parsed> parse_args(const std::vector<std::string>& argv, size_t start, const std::vector<OptSpec>& specs,
                           bool stop_at_positional = true);
 std::string usage_options(const std::vector<OptSpec>& specs);

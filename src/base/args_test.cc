@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "base/json.h"
+
 namespace hutch {
 namespace {
 
@@ -131,6 +133,29 @@ TEST(ParseArgs, HelpAndStart) {
   EXPECT_TRUE(none.positional.empty());
   Parsed past = parse({"x", "run"}, 5);  // start past the end
   EXPECT_TRUE(past.positional.empty());
+}
+
+TEST(ParseArgs, DeclaredDashHIsNotHelp) {
+  // docker run's -h is --hostname.
+  std::vector<OptSpec> specs = {{"hostname", "h", true, false, ""}};
+  auto p = parse_args({"x", "run", "-h", "box", "img"}, 2, specs);
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->has("help"));
+  EXPECT_EQ(p->get("hostname"), "box");
+  EXPECT_EQ(p->positional, (std::vector<std::string>{"img"}));
+  EXPECT_TRUE(parse_args({"x", "run", "--help"}, 2, specs)->has("help"));
+}
+
+TEST(Json, DumpWritesBigUnsignedAsNumbers) {
+  json::Ptr o(json_object());
+  json_object_set_new(o.get(), "hard", json::str("#u64:18446744073709551615"));
+  json_object_set_new(o.get(), "text", json::str("\"#u64:5\" stays"));
+  json_object_set_new(o.get(), "list", json_pack("[s]", "#u64:9223372036854775808"));
+  std::string text = json::dump(o.get());
+  EXPECT_EQ(text, R"({"hard":18446744073709551615,"text":"\"#u64:5\" stays","list":[9223372036854775808]})");
+  auto back = json::parse(text);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(json::dump(back->get()), text);
 }
 
 TEST(UsageOptions, ListsEveryOption) {

@@ -79,6 +79,20 @@ std::string dump(const json_t* j, int indent) {
   if (!s) return "null";
   std::string out(s);
   free(s);
+  // The reverse of parse(): "#u64:DIGITS" strings become numbers again.
+  for (size_t at = out.find("\"#u64:"); at != std::string::npos; at = out.find("\"#u64:", at)) {
+    size_t end = at + 6;
+    while (end < out.size() && out[end] >= '0' && out[end] <= '9') ++end;
+    // A string's opening quote follows ':', ',', '[' or layout; an escaped
+    // quote inside a string follows a backslash and is left alone.
+    bool opens = at == 0 || std::string_view(":,[ \n").find(out[at - 1]) != std::string_view::npos;
+    if (opens && end < out.size() && out[end] == '"' && end > at + 6) {
+      out.replace(end, 1, "");
+      out.replace(at, 6, "");
+    } else {
+      at = end;
+    }
+  }
   return out;
 }
 

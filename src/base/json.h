@@ -26,6 +26,9 @@ Result<Ptr> parse(std::string_view text);
 Result<Ptr> parse_file(const std::string& path);
 
 // Compact (indent 0) or pretty (indent > 0) text, keys in insertion order.
+// Strings "#u64:DIGITS" (how parse() keeps integers above INT64_MAX, and
+// how builders write them: json::str("#u64:18446744073709551615")) are
+// written as bare numbers.
 std::string dump(const json_t* j, int indent = 0);
 
 // Builders that steal nothing and return new references.

@@ -1,6 +1,5 @@
 #include "monitor/supervisor.h"
 
-#include <malloc.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -12,6 +11,8 @@
 #include "base/log.h"
 #include "base/proc.h"
 #include "base/strings.h"
+#include "monitor/isolate.h"
+#include "monitor/oom.h"
 #include "monitor/process.h"
 #include "monitor/protocol.h"
 #include "monitor/restart_policy.h"
@@ -31,30 +32,28 @@ Supervisor::Supervisor(Settings s, int sync_fd) : s_(std::move(s)), sync_(sync_f
 
 // --- database -----------------------------------------------------------------
 
-void Supervisor::record(const std::function<void(state::ContainerRow&)>& change) {
-  if (s_.db.empty()) return;
-  {
-    auto db = state::Db::open(s_.db);
-    if (!db.ok()) {
-      log::warn(kComponent, db.error().message());
-      return;
-    }
-    auto st = db->update(s_.id, [&](state::ContainerRow& r) -> Status {
-      change(r);
+std::optional<std::string> Supervisor::record(const std::function<std::string(state::ContainerRow&)>& change) {
+  if (s_.db.empty()) return std::nullopt;
+  auto r = in_child([&]() -> Result<std::string> {
+    ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
+    std::string out;
+    TRY(db.update(s_.id, [&](state::ContainerRow& row) -> Status {
+      out = change(row);
       return {};
-    });
-    if (!st.ok()) log::warn(kComponent, "record the container's state: " + st.error().message());
+    }));
+    return out;
+  });
+  if (!r.ok()) {
+    log::warn(kComponent, "record the container's state: " + r.error().message());
+    return std::nullopt;
   }
-  // SQLite's caches and our parse buffers go back to the system: between
-  // events the monitor should hold next to nothing.
-  ::malloc_trim(0);
+  return std::move(*r);
 }
 
 void Supervisor::event(const std::string& action, const std::vector<std::pair<std::string, std::string>>& attrs) {
   if (s_.db.empty()) return;
-  {
-    auto db = state::Db::open(s_.db);
-    if (!db.ok()) return;
+  auto r = in_child([&]() -> Result<std::string> {
+    ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
     json::Ptr a(json_object());
     for (const auto& [k, v] : attrs) json_object_set_new(a.get(), k.c_str(), json::str(v));
     if (!s_.name.empty()) json_object_set_new(a.get(), "name", json::str(s_.name));
@@ -63,9 +62,10 @@ void Supervisor::event(const std::string& action, const std::vector<std::pair<st
     e.action = action;
     e.id = s_.id;
     e.attributes = json::dump(a.get());
-    if (auto st = db->add_event(e); !st.ok()) log::warn(kComponent, st.error().message());
-  }
-  ::malloc_trim(0);
+    TRY(db.add_event(e));
+    return std::string();
+  });
+  if (!r.ok()) log::warn(kComponent, "record event \"" + action + "\": " + r.error().message());
 }
 
 // --- set-up and tear-down -------------------------------------------------------
@@ -78,6 +78,7 @@ Status Supervisor::setup() {
   record([&](state::ContainerRow& r) {
     r.monitor_pid = self;
     r.monitor_start = start;
+    return std::string();
   });
 
   // SIGCHLD (the init and the runtime's children are ours to reap, as
@@ -141,10 +142,12 @@ void Supervisor::teardown(bool remove) {
   if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());
   if (remove) {
     if (!s_.db.empty()) {
-      auto db = state::Db::open(s_.db);
-      if (db.ok()) {
-        if (auto st = db->remove(s_.id); !st.ok()) log::warn(kComponent, st.error().message());
-      }
+      auto r = in_child([&]() -> Result<std::string> {
+        ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
+        TRY(db.remove(s_.id));
+        return std::string();
+      });
+      if (!r.ok()) log::warn(kComponent, "remove the container's row: " + r.error().message());
     }
     if (!is_mount_point(s_.rootfs.target.empty() ? s_.bundle + "/rootfs" : s_.rootfs.target)) {
       if (auto st = fs::remove_all(s_.bundle); !st.ok()) log::warn(kComponent, st.error().message());
@@ -160,6 +163,7 @@ void Supervisor::teardown(bool remove) {
       r.monitor_pid = 0;
       r.monitor_start = 0;
       r.pid = 0;
+      return std::string();
     });
   }
   cleanup_rundir(remove);
@@ -219,6 +223,8 @@ Status Supervisor::start() {
   started_mono_ = now_mono_ns();
   started_unix_ = now_unix_ns();
   health_status_ = s_.has_healthcheck ? "starting" : "";
+  oom_path_ = oom_counter_path(init_pid_);
+  oom_before_ = read_oom_kills(oom_path_);
   pid_t pid = init_pid_;
   int64_t at = started_unix_;
   bool health = s_.has_healthcheck;
@@ -232,6 +238,7 @@ Status Supervisor::start() {
       r.health = "starting";
       r.health_failing_streak = 0;
     }
+    return std::string();
   });
   if (s_.has_healthcheck) health_.start();
   return {};
@@ -259,6 +266,7 @@ void Supervisor::report_start_error(const Error& e, bool first) {
       r.status = state::Status::kExited;
       r.finished_at = now;
     }
+    return std::string();
   });
 }
 
@@ -303,9 +311,8 @@ void Supervisor::on_output(OutStream stream, std::string_view data) {
 void Supervisor::on_probe(const ProbeResult& r) {
   if (exited_) return;
   std::string before = health_status_;
-  std::string after;
   int64_t started = started_unix_;
-  record([&](state::ContainerRow& row) {
+  auto got = record([&](state::ContainerRow& row) {
     HealthState h;
     h.status = row.health.empty() ? "starting" : row.health;
     h.failing_streak = row.health_failing_streak;
@@ -314,9 +321,12 @@ void Supervisor::on_probe(const ProbeResult& r) {
     row.health = h.status;
     row.health_failing_streak = h.failing_streak;
     row.health_log = std::move(h.log);
-    after = row.health;
+    return row.health;
   });
-  if (after.empty()) {  // no database: keep the status here
+  std::string after;
+  if (got) {
+    after = *got;
+  } else {  // no database: keep the status here
     HealthState h;
     h.status = before;
     after = apply_probe(h, r, started, s_.health.start_period_ns, s_.health.retries).status;
@@ -365,24 +375,28 @@ void Supervisor::supervise() {
 bool Supervisor::record_exit(int code, int64_t ran_ns) {
   int64_t now = now_unix_ns();
   uint64_t dropped = log_ ? log_->dropped() : 0;
-  bool decided = false, restart = false;
   bool in_place = restart_in_place_;
-  record([&](state::ContainerRow& r) {
-    restart = in_place ? !r.stopped_by_user
-                       : should_restart(s_.restart, s_.restart_max, code, r.restart_count, r.stopped_by_user);
-    decided = true;
+  bool oom = oom_killed_;
+  auto got = record([&](state::ContainerRow& r) {
+    bool restart = in_place ? !r.stopped_by_user
+                            : should_restart(s_.restart, s_.restart_max, code, r.restart_count, r.stopped_by_user);
     r.pid = 0;
     r.exit_code = code;
     r.finished_at = now;
     r.log_dropped = dropped;
+    r.oom_killed = oom;
     if (restart) {
       r.status = state::Status::kRestarting;
       if (!in_place) ++r.restart_count;
     } else {
       r.status = state::Status::kExited;
     }
+    return std::string(restart ? "1" : "0");
   });
-  if (!decided) restart = in_place || should_restart(s_.restart, s_.restart_max, code, 0, false);
+  bool restart = got ? *got == "1"
+                     : in_place || should_restart(s_.restart, s_.restart_max, code, local_restarts_, false);
+  if (restart && !in_place) ++local_restarts_;
+  if (oom) event("oom", {});
   event("die", {{"exitCode", std::to_string(code)}, {"execDuration", std::to_string(ran_ns / 1'000'000'000)}});
   return restart;
 }
@@ -395,12 +409,11 @@ bool Supervisor::wait_backoff(int64_t ns) {
   }
   backoff_.disarm();
   // A `stop` while we waited: stay down.
-  bool stopped = false;
-  record([&](state::ContainerRow& r) {
-    stopped = r.stopped_by_user;
-    if (stopped) r.status = state::Status::kExited;
+  auto got = record([&](state::ContainerRow& r) {
+    if (r.stopped_by_user) r.status = state::Status::kExited;
+    return std::string(r.stopped_by_user ? "1" : "0");
   });
-  return !stopped;
+  return !(got && *got == "1");
 }
 
 int Supervisor::run() {
@@ -451,6 +464,8 @@ int Supervisor::run() {
     health_.stop();
     stop_timer_.disarm();
     attach_.end_all(exit_code_);
+    // Before `delete` removes the cgroup.
+    oom_killed_ = read_oom_kills(oom_path_) > oom_before_;
     if (auto st = runtime({"delete", "--force", s_.id}); !st.ok())
       log::warn(kComponent, "delete the container: " + st.error().message());
     io_.close();

@@ -52,9 +52,11 @@ class Supervisor {
   void kill_container(const std::string& signal);
   Status runtime(std::initializer_list<std::string> args, std::string* output = nullptr);
 
-  // DB access: opened per use and closed at once (a monitor lives long and
-  // should hold no SQLite cache). Failures are logged, never fatal.
-  void record(const std::function<void(state::ContainerRow&)>& change);
+  // DB access, each in a short-lived child (isolate.h): the monitor itself
+  // never maps SQLite's pages or cache. `change` edits the row and returns
+  // what the monitor should learn from it; nullopt when the database could
+  // not be used (logged, never fatal).
+  std::optional<std::string> record(const std::function<std::string(state::ContainerRow&)>& change);
   void event(const std::string& action, const std::vector<std::pair<std::string, std::string>>& attrs);
 
   Settings s_;
@@ -75,6 +77,10 @@ class Supervisor {
   int64_t started_mono_ = 0, started_unix_ = 0;
   int64_t backoff_ns_ = 0;
   bool restart_in_place_ = false;  // health on_failure "restart"
+  int local_restarts_ = 0;
+  std::string oom_path_;  // the container's OOM kill counter (oom.h)
+  uint64_t oom_before_ = 0;
+  bool oom_killed_ = false;         // the count when the database is unavailable
   std::string health_status_;
 };
 

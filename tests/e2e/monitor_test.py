@@ -411,6 +411,16 @@ class Lifecycle(MonitorCase):
         m.assert_nothing_left()
         self.assertEqual(m.log_records(), [])
 
+    def test_oom_killed_recorded(self):
+        m = Mon(self, ["/bin/sh", "-c", "dd if=/dev/zero of=/dev/null bs=100M count=1"])
+        m.config.setdefault("linux", {}).setdefault("resources", {})["memory"] = {"limit": 16 << 20, "swap": 16 << 20}
+        m.run()
+        m.wait_monitor_exit()
+        row = m.row()
+        self.assertEqual(row["exit_code"], 137, m.log_records())
+        self.assertTrue(row["oom_killed"])
+        m.assert_nothing_left()
+
     def test_auto_remove(self):
         vol = self.tmp.join("anon-vol")
         os.makedirs(vol)

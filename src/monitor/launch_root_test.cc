@@ -1,0 +1,114 @@
+// Launch (the engine's side) against the real hutch-monitor and hutchrt:
+// begin, attach, start, output and exit through frames, and a start error.
+// Needs root; skips (GTEST_SKIP) when not root or the binaries are missing.
+#include "monitor/launch.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "monitor/protocol.h"
+#include "monitor/settings.h"
+#include "state/db.h"
+
+namespace hutch::monitor {
+namespace {
+
+class LaunchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    for (const char* p : {HUTCH_MONITOR_BIN, HUTCHRT_BIN}) {
+      if (::access(p, X_OK) != 0) GTEST_SKIP() << p << " not built";
+    }
+    char tmpl[] = "/tmp/hutch-test-launch-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) (void)fs::remove_all(dir_);
+  }
+
+  // A bundle running `args`, its monitor.json and its row.
+  std::string prepare(const std::string& id, const std::vector<std::string>& args) {
+    std::string bundle = dir_ + "/" + id;
+    std::string cmd = std::string(HUTCH_MAKE_BUNDLE) + " " + bundle + " >/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    auto cfg = json::parse_file(bundle + "/config.json");
+    EXPECT_TRUE(cfg.ok());
+    json_object_set_new(json_object_get(cfg->get(), "process"), "args", json::string_array(args));
+    EXPECT_TRUE(fs::write_file(bundle + "/config.json", json::dump(cfg->get())).ok());
+    Settings s;
+    s.id = id;
+    s.name = id;
+    s.db = dir_ + "/state.db";
+    s.bundle = bundle;
+    s.rundir = dir_ + "/run-" + id;
+    s.runtime = HUTCHRT_BIN;
+    s.runtime_root = dir_ + "/rt";
+    s.log_path = dir_ + "/" + id + ".log";
+    EXPECT_TRUE(fs::write_file(bundle + "/monitor.json", to_json(s)).ok());
+    auto db = state::Db::open(s.db);
+    EXPECT_TRUE(db.ok());
+    state::ContainerRow row;
+    row.id = id;
+    row.name = id;
+    row.config = "{}";
+    EXPECT_TRUE(db->insert(row).ok());
+    return bundle;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(LaunchTest, RunAttachedAndExitCode) {
+  std::string id = "hutch-test-launch-" + std::to_string(::getpid()) + "-a";
+  std::string bundle = prepare(id, {"/bin/sh", "-c", "echo to-out; echo to-err >&2; exit 7"});
+  auto l = Launch::begin(HUTCH_MONITOR_BIN, bundle);
+  ASSERT_TRUE(l.ok()) << l.error().message();
+  EXPECT_GT(l->container_pid(), 0);
+  auto a = connect_attach(dir_ + "/run-" + id, false, true, true);
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  ASSERT_TRUE(l->start().ok());
+  std::string out, err, code;
+  for (;;) {
+    Frame t;
+    std::string p;
+    bool eof = false;
+    if (!read_frame(a->get(), &t, &p, &eof).ok()) break;
+    if (t == Frame::kStdout) out += p;
+    if (t == Frame::kStderr) err += p;
+    if (t == Frame::kExit) code = p;
+  }
+  EXPECT_EQ(out, "to-out\n");
+  EXPECT_EQ(err, "to-err\n");
+  EXPECT_EQ(code, "7");
+  // The monitor records the exit before it goes.
+  for (int i = 0; i < 100; ++i) {
+    auto db = state::Db::open(dir_ + "/state.db");
+    auto row = db->get(id);
+    if (row.ok() && row->status == state::Status::kExited && row->monitor_pid == 0) {
+      EXPECT_EQ(row->exit_code, 7);
+      return;
+    }
+    ::usleep(50000);
+  }
+  ADD_FAILURE() << "the exit was not recorded";
+}
+
+TEST_F(LaunchTest, MissingExecutableIs127) {
+  std::string id = "hutch-test-launch-" + std::to_string(::getpid()) + "-b";
+  std::string bundle = prepare(id, {"nosuchcmd"});
+  auto l = Launch::begin(HUTCH_MONITOR_BIN, bundle);
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(exit_code_for(l.error()), 127);
+  EXPECT_NE(l.error().message().find("executable file not found"), std::string::npos) << l.error().message();
+  for (int i = 0; i < 100 && fs::exists(dir_ + "/run-" + id); ++i) ::usleep(50000);
+  EXPECT_FALSE(fs::exists(dir_ + "/run-" + id));
+}
+
+}  // namespace
+}  // namespace hutch::monitor

@@ -306,6 +306,18 @@ json_t* device_rule(bool allow, const char* type, std::optional<int64_t> major, 
   return r;
 }
 
+json_t* linux_device(const std::string& path, const DeviceInfo& info) {
+  json_t* d = json_object();
+  set_str(d, "path", path);
+  set_str(d, "type", info.type);
+  set(d, "major", json_integer(info.major));
+  set(d, "minor", json_integer(info.minor));
+  set(d, "fileMode", json_integer(info.file_mode));
+  set(d, "uid", json_integer(info.uid));
+  set(d, "gid", json_integer(info.gid));
+  return d;
+}
+
 Result<json_t*> resources(const SpecInputs& in, json_t* linux_devices) {
   const RunOptions& o = in.opts;
   json::Ptr r(json_object());
@@ -322,17 +334,19 @@ Result<json_t*> resources(const SpecInputs& in, json_t* linux_devices) {
       json_array_append_new(devs, device_rule(true, "c", maj, min, "rwm"));
     json_array_append_new(devs, device_rule(false, "c", 10, 229, "rwm"));
   }
+  // --privileged: every host device at its own path (docker walks /dev);
+  // a --device for the same path replaces it below.
+  if (o.privileged) {
+    for (const auto& [path, info] : in.host_devices) {
+      bool named = std::any_of(o.devices.begin(), o.devices.end(),
+                               [&, &path = path](const DeviceOption& d) { return d.container == path; });
+      if (named) continue;
+      json_array_append_new(linux_devices, linux_device(path, info));
+    }
+  }
   for (const auto& d : o.devices) {
     ASSIGN_OR_RETURN(DeviceInfo info, stat_dev(in, d.host, "device"));
-    json_t* ld = json_object();
-    set_str(ld, "path", d.container);
-    set_str(ld, "type", info.type);
-    set(ld, "major", json_integer(info.major));
-    set(ld, "minor", json_integer(info.minor));
-    set(ld, "fileMode", json_integer(info.file_mode));
-    set(ld, "uid", json_integer(info.uid));
-    set(ld, "gid", json_integer(info.gid));
-    json_array_append_new(linux_devices, ld);
+    json_array_append_new(linux_devices, linux_device(d.container, info));
     if (!o.privileged)
       json_array_append_new(devs, device_rule(true, info.type.c_str(), info.major, info.minor, d.permissions));
   }
@@ -644,8 +658,6 @@ Result<ContainerSpec> build_spec(const SpecInputs& in) {
     ASSIGN_OR_RETURN(json::Ptr sec, seccomp::to_oci(*profile, caps, seccomp::native_arch(), in.kernel));
     set(lin, "seccomp", sec.release());
   }
-  // TODO(engine): --privileged also gives every host device (docker walks
-  // /dev); the engine adds them to linux.devices.
 
   out.spec = std::move(spec);
   return out;

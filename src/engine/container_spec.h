@@ -53,9 +53,13 @@ struct SpecInputs {
   std::map<std::string, std::string> joined_namespaces;
   std::string hosts_file, resolv_file, hostname_file;  // host files bind-mounted (may be ""); read-only with --read-only, as docker
   // Stats a host device path ("/dev/sda"); the engine passes a stat(2)
-  // wrapper so this builder stays pure. Needed only for --device and the
-  // --device-*-bps/iops flags; ENOENT / "not a device" errors pass through.
+  // wrapper (stat_host_device() in host_devices.h) so this builder stays
+  // pure. Needed only for --device and the --device-*-bps/iops flags;
+  // ENOENT / "not a device" errors pass through.
   std::function<Result<DeviceInfo>(const std::string&)> stat_device;
+  // --privileged: the host's device nodes, each added at the same path
+  // (host_devices() in host_devices.h lists them; empty = none added).
+  std::vector<std::pair<std::string, DeviceInfo>> host_devices;
   // --init: the host path of the engine's init binary, bind-mounted
   // read-only at /.hutch-init; process.args become ["/.hutch-init", "--", ...].
   std::string init_binary;

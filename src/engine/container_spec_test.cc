@@ -254,6 +254,19 @@ TEST(ContainerSpec, Privileged) {
   EXPECT_TRUE(has(find_mount(s, "/sys/fs/cgroup")->options, "rw"));
   ASSERT_EQ(s.linux->resources->devices.size(), 1u);
   EXPECT_TRUE(s.linux->resources->devices[0].allow);
+  EXPECT_TRUE(s.linux->devices.empty());
+  f.in.host_devices = {{"/dev/sda", DeviceInfo{"b", 8, 0, 0660, 0, 6}}, {"/dev/fuse", DeviceInfo{"c", 10, 229}}};
+  f.in.opts.devices = {{"/dev/fuse", "/dev/fuse", "r"}};
+  s = parsed(*f.build());
+  ASSERT_EQ(s.linux->devices.size(), 2u);
+  EXPECT_EQ(s.linux->devices[0].path, "/dev/sda");
+  EXPECT_EQ(s.linux->devices[0].type, "b");
+  EXPECT_EQ(s.linux->devices[1].path, "/dev/fuse");
+  EXPECT_EQ(s.linux->resources->devices.size(), 1u);  // allow-all already covers --device
+  f.in.opts.privileged = false;
+  f.in.opts.cap_drop.clear();
+  f.in.opts.devices.clear();
+  EXPECT_TRUE(parsed(*f.build()).linux->devices.empty());  // host devices only with --privileged
 }
 
 TEST(ContainerSpec, Mounts) {

@@ -65,11 +65,11 @@ bool EventLoop::watching(int fd) const {
   return fd >= 0 && static_cast<size_t>(fd) < slots_.size() && slots_[static_cast<size_t>(fd)].used;
 }
 
-Status EventLoop::run_once(int timeout_ms) {
+Result<int> EventLoop::run_once(int timeout_ms) {
   struct epoll_event evs[16];
   int n = ::epoll_wait(epoll_.get(), evs, 16, timeout_ms);
   if (n < 0) {
-    if (errno == EINTR) return {};
+    if (errno == EINTR) return 0;
     return Error::from_errno("epoll_wait");
   }
   for (int i = 0; i < n; ++i) {
@@ -80,7 +80,7 @@ Status EventLoop::run_once(int timeout_ms) {
     Handler h = slots_[static_cast<size_t>(fd)].handler;
     h(evs[i].events);
   }
-  return {};
+  return n;
 }
 
 Status Timer::init(EventLoop* loop, std::function<void()> fire) {

@@ -26,8 +26,9 @@ class EventLoop {
   void remove(int fd);
   bool watching(int fd) const;
 
-  // Waits up to timeout_ms (-1 = forever) and runs the handlers of what is ready.
-  Status run_once(int timeout_ms);
+  // Waits up to timeout_ms (-1 = forever) and runs the handlers of what is
+  // ready; how many were ready (0 on timeout).
+  Result<int> run_once(int timeout_ms);
 
  private:
   struct Slot {

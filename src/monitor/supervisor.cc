@@ -10,11 +10,13 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/proc.h"
+#include "base/scope.h"
 #include "base/strings.h"
 #include "monitor/isolate.h"
 #include "monitor/oom.h"
 #include "monitor/process.h"
 #include "monitor/protocol.h"
+#include "monitor/resident.h"
 #include "monitor/restart_policy.h"
 #include "monitor/rootfs.h"
 
@@ -310,6 +312,8 @@ void Supervisor::on_output(OutStream stream, std::string_view data) {
 
 void Supervisor::on_probe(const ProbeResult& r) {
   if (exited_) return;
+  // A probe runs code the loop does not otherwise need.
+  ScopeGuard trim([] { trim_code(); });
   std::string before = health_status_;
   int64_t started = started_unix_;
   auto got = record([&](state::ContainerRow& row) {
@@ -364,10 +368,22 @@ bool Supervisor::wait_for_start() {
 }
 
 void Supervisor::supervise() {
+  // After a burst of activity, once the loop has been quiet for a while,
+  // the code the burst used is unmapped again (resident.h).
+  constexpr int kQuietMs = 2000;
+  bool trimmed = true;
   while (!exited_) {
-    if (auto st = loop_.run_once(-1); !st.ok()) {
-      log::error(kComponent, st.error().message());
+    auto n = loop_.run_once(trimmed ? -1 : kQuietMs);
+    if (!n.ok()) {
+      log::error(kComponent, n.error().message());
       ::usleep(10000);
+      continue;
+    }
+    if (*n > 0) {
+      trimmed = false;
+    } else if (!trimmed) {
+      trim_code();
+      trimmed = true;
     }
   }
 }
@@ -455,6 +471,7 @@ int Supervisor::run() {
     }
     if (!first) event("start", {});
     first = false;
+    trim_code();
 
     supervise();
 
@@ -475,6 +492,7 @@ int Supervisor::run() {
     if (!again) break;
     int64_t delay = 0;
     if (!in_place) delay = backoff_ns_ = next_backoff_ns(backoff_ns_, ran);
+    trim_code();
     if (!wait_backoff(delay)) break;
   }
   teardown(s_.auto_remove);

@@ -1,0 +1,16 @@
+// Keeping the monitor's resident set small. A monitor lives as long as its
+// container, and each one counts: the code it ran once (start-up, settings
+// parsing, runtime calls) stays mapped after use, and the kernel maps up to
+// 16 neighbouring pages of page cache at each fault ("fault-around",
+// mm/memory.c), so most of the executable ends up resident. trim_code()
+// unmaps the pages of the read-only segments (code and constants) from our
+// page tables — they stay in the page cache and come back at the next
+// touch — leaving only the loop's working set resident. Writable segments
+// are never touched. Thread-safety: call from the one monitor thread.
+#pragma once
+
+namespace hutch::monitor {
+
+void trim_code();
+
+}  // namespace hutch::monitor

@@ -541,13 +541,15 @@ Result<ContainerSpec> build_spec(const SpecInputs& in) {
   set(jc, "effective", strings(caps));
   set(jc, "permitted", strings(caps));
   set(proc, "capabilities", jc);
-  // rlimits: --ulimit, with docker's (containerd's) RLIMIT_NOFILE 1048576 default.
+  // rlimits: --ulimit, with docker's (containerd's) RLIMIT_NOFILE default.
   {
     std::vector<Ulimit> ul = o.ulimits;
     auto has = [&](const char* n) {
       return std::any_of(ul.begin(), ul.end(), [&](const Ulimit& u) { return u.name == n; });
     };
-    if (!has("nofile")) ul.insert(ul.begin(), Ulimit{"nofile", 1048576, 1048576});
+    if (!has("nofile"))
+      ul.insert(ul.begin(), Ulimit{"nofile", static_cast<int64_t>(in.default_nofile.first),
+                                   static_cast<int64_t>(in.default_nofile.second)});
     json_t* rl = json_array();
     std::set<std::string> seen;
     for (auto it = ul.rbegin(); it != ul.rend(); ++it) {  // the last --ulimit of a name wins

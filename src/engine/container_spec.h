@@ -66,6 +66,10 @@ struct SpecInputs {
   // The host's hostname, used for HOSTNAME (and the spec's hostname) when
   // the container shares the host's uts namespace or network ("" = none).
   std::string host_hostname;
+  // RLIMIT_NOFILE {soft, hard} when no --ulimit nofile is given: docker's
+  // (containerd's) 1048576, which the engine lowers to its own hard limit
+  // when it may not raise it (default_nofile() in host_devices.h).
+  std::pair<uint64_t, uint64_t> default_nofile{1048576, 1048576};
   // Host kernel {major, minor} for seccomp "minKernel" filters; {0, 0} =
   // unknown (filters count as met).
   std::pair<int, int> kernel{0, 0};

@@ -112,6 +112,8 @@ TEST(ContainerSpec, ImageDefaults) {
   ASSERT_EQ(s.process->rlimits.size(), 1u);
   EXPECT_EQ(s.process->rlimits[0].type, "RLIMIT_NOFILE");
   EXPECT_EQ(s.process->rlimits[0].soft, 1048576u);
+  f.in.default_nofile = {20000, 20000};
+  EXPECT_EQ(parsed(*f.build()).process->rlimits[0].hard, 20000u);
   EXPECT_EQ(destinations(s), (std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup",
                                                         "/dev/mqueue", "/dev/shm", "/data", "/cache"}));
   EXPECT_EQ(find_mount(s, "/data")->source, "/vols/anon1");

@@ -2,9 +2,13 @@
 #include "engine/host_devices.h"
 
 #include <dirent.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <set>
 
 namespace hutch::engine {
@@ -56,6 +60,20 @@ std::vector<std::pair<std::string, DeviceInfo>> host_devices(const std::string& 
   std::vector<std::pair<std::string, DeviceInfo>> out;
   walk(dev, true, out);
   return out;
+}
+
+std::pair<uint64_t, uint64_t> default_nofile() {
+  const uint64_t kDocker = 1048576;
+  struct rlimit r;
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_max >= kDocker) return {kDocker, kDocker};
+  // CapEff in /proc/self/status: may we raise the hard limit?
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("CapEff:", 0) != 0) continue;
+    uint64_t eff = std::strtoull(line.c_str() + 7, nullptr, 16);
+    if (eff & (uint64_t{1} << CAP_SYS_RESOURCE)) return {kDocker, kDocker};
+  }
+  return {r.rlim_max, r.rlim_max};
 }
 
 }  // namespace hutch::engine

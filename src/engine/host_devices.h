@@ -1,9 +1,11 @@
-// Host device nodes for the spec builder (container_spec.h): stat one
-// (--device, blkio throttles) or list /dev as docker does for --privileged.
-// These make syscalls; build_spec itself takes their results as inputs.
+// Host facts the spec builder (container_spec.h) takes as inputs: device
+// nodes (stat one for --device and blkio throttles, or list /dev as docker
+// does for --privileged) and the default open-files limit. These make
+// syscalls; build_spec itself stays pure.
 // Thread-safety: no shared state.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,5 +23,11 @@ Result<DeviceInfo> stat_host_device(const std::string& path);
 // skip: the pts, shm, fd and mqueue directories, /dev/console, and
 // non-device files. Paths are as found ("/dev/sda").
 std::vector<std::pair<std::string, DeviceInfo>> host_devices(const std::string& dev = "/dev");
+
+// RLIMIT_NOFILE {soft, hard} for containers: 1048576 (docker's default)
+// when our hard limit is that high or we hold CAP_SYS_RESOURCE to raise it,
+// else our own hard limit (a sandboxed engine cannot raise it, and the
+// runtime's setrlimit would fail with EPERM).
+std::pair<uint64_t, uint64_t> default_nofile();
 
 }  // namespace hutch::engine

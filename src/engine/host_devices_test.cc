@@ -33,5 +33,12 @@ TEST(HostDevices, List) {
   EXPECT_TRUE(host_devices("/nonexistent").empty());
 }
 
+TEST(HostDevices, DefaultNofile) {
+  auto [soft, hard] = default_nofile();
+  EXPECT_EQ(soft, hard);
+  EXPECT_GE(hard, 1024u);
+  EXPECT_LE(hard, 1048576u);
+}
+
 }  // namespace
 }  // namespace hutch::engine

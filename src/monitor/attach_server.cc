@@ -19,6 +19,7 @@ namespace hutch::monitor {
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
+constexpr int kSocketBuffer = 4 * 1024 * 1024;
 
 // Binds a unix socket at `path`; paths longer than sun_path go through the
 // directory's /proc/self/fd alias.
@@ -66,6 +67,13 @@ void AttachServer::on_accept() {
       if (errno == EINTR) continue;
       return;  // EAGAIN, or out of fds: the client waits in the backlog
     }
+    // A large kernel send buffer absorbs bursts for a client that reads a
+    // little late (kernel memory, not the monitor's); the pending cap then
+    // decides when a client is too slow. SO_SNDBUFFORCE passes wmem_max
+    // for root (socket(7)).
+    int size = kSocketBuffer;
+    if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     auto c = std::make_unique<Client>();
     c->fd.reset(fd);
     Client* raw = c.get();

@@ -2,8 +2,8 @@
 // in its kHello which streams it wants; container output is fanned out to
 // them as frames (protocol.h), their kStdin/kStdinClose/kResize frames are
 // passed to the container's stdio. A slow client never blocks the
-// container: its pending output is capped (kMaxPending) and a client that
-// exceeds it is disconnected. Thread-safety: single-threaded (event loop).
+// container: beyond its socket's (enlarged) buffer, its pending output is
+// capped (kMaxPending) and a client that exceeds it is disconnected. Thread-safety: single-threaded (event loop).
 #pragma once
 
 #include <functional>

@@ -54,8 +54,8 @@ class Attach:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(os.path.join(rundir, "attach"))
         self.sock.sendall(frame(K_HELLO, "stdin=%d,stdout=%d,stderr=%d" % (stdin, stdout, stderr)))
-        self.buf = b""
-        self.out = {K_STDOUT: b"", K_STDERR: b""}
+        self.buf = bytearray()
+        self.out = {K_STDOUT: bytearray(), K_STDERR: bytearray()}
         self.exit = None
         self.closed = False
 
@@ -66,20 +66,23 @@ class Attach:
         r, _, _ = select.select([self.sock], [], [], timeout)
         if not r:
             return
-        data = self.sock.recv(65536)
+        data = self.sock.recv(1 << 20)
         if not data:
             self.closed = True
             return
         self.buf += data
-        while len(self.buf) >= 5:
-            kind, n = struct.unpack(">BI", self.buf[:5])
-            if len(self.buf) < 5 + n:
+        pos = 0
+        while len(self.buf) - pos >= 5:
+            kind, n = struct.unpack_from(">BI", self.buf, pos)
+            if len(self.buf) - pos < 5 + n:
                 break
-            payload, self.buf = self.buf[5:5 + n], self.buf[5 + n:]
+            payload = bytes(self.buf[pos + 5:pos + 5 + n])
+            pos += 5 + n
             if kind == K_EXIT:
                 self.exit = int(payload)
             else:
-                self.out[kind] = self.out.get(kind, b"") + payload
+                self.out.setdefault(kind, bytearray()).extend(payload)
+        del self.buf[:pos]
 
     def wait_for(self, pred, timeout=10.0):
         deadline = time.monotonic() + timeout
@@ -88,10 +91,10 @@ class Attach:
         return pred()
 
     def stdout(self):
-        return self.out[K_STDOUT].decode(errors="replace")
+        return bytes(self.out[K_STDOUT]).decode(errors="replace")
 
     def stderr(self):
-        return self.out[K_STDERR].decode(errors="replace")
+        return bytes(self.out[K_STDERR]).decode(errors="replace")
 
     def close(self):
         self.sock.close()
@@ -313,6 +316,34 @@ class Basics(MonitorCase):
         self.assertEqual(a.exit, 0)
         self.assertEqual(len(a.stdout()), len(data))
         m.wait_monitor_exit()
+        m.assert_nothing_left()
+
+    def test_slow_client_does_not_block_the_container(self):
+        size = 12_000_000  # more than the client socket buffer (4 MB) and the pending cap hold
+        m = Mon(self, ["/bin/sh", "-c", "yes 0123456789abcde | head -c %d" % size])
+        m.launch()
+        slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.connect(os.path.join(m.rundir, "attach"))
+        slow.sendall(frame(K_HELLO, "stdin=0,stdout=1,stderr=1"))  # and never reads
+        fast = Attach(m.rundir, stdin=False)
+        m.start()
+        self.assertTrue(fast.wait_for(lambda: fast.exit is not None, timeout=30), len(fast.stdout()))
+        self.assertEqual(fast.exit, 0)
+        self.assertEqual(len(fast.out[K_STDOUT]), size)
+        m.wait_monitor_exit()
+        self.assertEqual(sum(len(r[2]) + 1 for r in m.log_records()), size)
+        # The slow client was cut off: what it can read ends before the exit frame.
+        slow.setblocking(True)
+        slow.settimeout(5)
+        got = b""
+        while True:
+            d = slow.recv(1 << 20)
+            if not d:
+                break
+            got += d
+        self.assertLess(len(got), size)
+        slow.close()
         m.assert_nothing_left()
 
     def test_terminal_attach_and_resize(self):

@@ -80,8 +80,11 @@ bool same_time(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && (a.tv_nsec == b.tv_nsec || a.tv_nsec == 0 || b.tv_nsec == 0);
 }
 
+bool empty_placeholder(int fd, const struct stat& st);
+
 struct DiffWalk {
   std::vector<int> layers;
+  const std::set<std::string>* placeholders = nullptr;
   std::vector<Change> out;
   std::set<std::string> changed_dirs;
 
@@ -111,6 +114,13 @@ struct DiffWalk {
         if (!sub) return Error::from_errno("open \"" + path + "\" in the upper dir");
       }
       std::optional<struct stat> below = below_opaque ? std::nullopt : lower_stat(layers, parts);
+      if (!below && placeholders->count(path)) {
+        UniqueFd f(::openat(dirfd, n.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (f && empty_placeholder(f.get(), st)) {
+          parts.pop_back();
+          continue;
+        }
+      }
       bool opaque = sub && is_opaque(sub.get());
       char kind;
       bool record = true;
@@ -359,6 +369,21 @@ void config_from_row(const json_t* c, const oci::ContainerConfig& parent, oci::C
   }
 }
 
+// An empty regular file or an empty directory.
+bool empty_placeholder(int fd, const struct stat& st) {
+  if (S_ISREG(st.st_mode)) return st.st_size == 0;
+  if (!S_ISDIR(st.st_mode)) return false;
+  UniqueFd d(::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d) return false;
+  DIR* dir = ::fdopendir(d.release());
+  if (!dir) return false;
+  bool empty = true;
+  while (struct dirent* de = ::readdir(dir))
+    if (std::strcmp(de->d_name, ".") != 0 && std::strcmp(de->d_name, "..") != 0) empty = false;
+  ::closedir(dir);
+  return empty;
+}
+
 bool is_mount_point(const std::string& path) {
   struct statx st = {};
   if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &st) != 0) return false;
@@ -371,8 +396,10 @@ bool running(const state::ContainerRow& row) {
 
 }  // namespace
 
-Result<std::vector<Change>> upper_changes(const std::string& upper, const std::vector<std::string>& lower) {
+Result<std::vector<Change>> upper_changes(const std::string& upper, const std::vector<std::string>& lower,
+                                          const std::set<std::string>& placeholders) {
   DiffWalk w;
+  w.placeholders = &placeholders;
   std::vector<UniqueFd> held;
   for (const auto& l : lower) {
     UniqueFd fd(::open(l.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -385,6 +412,21 @@ Result<std::vector<Change>> upper_changes(const std::string& upper, const std::v
   std::vector<std::string> parts;
   TRY(w.walk(up.get(), parts, false));
   return std::move(w.out);
+}
+
+std::set<std::string> mount_placeholders(const state::ContainerRow& row) {
+  std::set<std::string> out = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/proc", "/sys", "/dev",
+                               "/.hutch-init"};
+  auto doc = Containers::config_of(row);
+  if (!doc.ok()) return out;
+  json_t* mounts = json_object_get(doc->get(), "Mounts");
+  size_t i;
+  json_t* m;
+  json_array_foreach(mounts, i, m) {
+    auto rel = clean_relative(json::string_of(m, "Destination"));
+    if (rel.ok() && !rel->empty()) out.insert("/" + *rel);
+  }
+  return out;
 }
 
 Result<UniqueFd> mount_private_overlay(const std::vector<std::string>& lower, const std::string& upper,
@@ -449,7 +491,7 @@ Result<ContainerRoot> ContainerFiles::open_root(const state::ContainerRow& row, 
 Result<std::vector<Change>> ContainerFiles::diff(const std::string& ref) {
   ASSIGN_OR_RETURN(state::ContainerRow row, cs_.find(ref));
   ASSIGN_OR_RETURN(std::vector<std::string> lower, lower_dirs(row));
-  return upper_changes(cs_.paths().upper(row.id), lower);
+  return upper_changes(cs_.paths().upper(row.id), lower, mount_placeholders(row));
 }
 
 Status ContainerFiles::export_tar(const std::string& ref, int out_fd) {
@@ -592,6 +634,7 @@ Result<image::ImageRecord> ContainerFiles::commit(const std::string& ref, const 
     if (!upper) return Error::from_errno("open the upper dir of container \"" + row.name + "\"");
     TarWriteOptions wo;
     wo.oci_whiteouts = true;
+    for (const auto& ph : mount_placeholders(row)) wo.skip_empty.insert(ph.substr(1));
     TRY_CTX(write_tree_tar(upper.get(), wo, [&](const void* d, size_t n) { return w.write(d, n); }),
             "commit container \"" + row.name + "\"");
   }

@@ -16,6 +16,7 @@
 // Thread-safety: as Containers (one per thread).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,15 @@ struct Change {
 // its children A; a path the layers hold is C, others A. An unchanged
 // directory (same mode, size and mtime as below) is left out unless
 // something directly in it was added or deleted, which shows it as C.
-Result<std::vector<Change>> upper_changes(const std::string& upper, const std::vector<std::string>& lower);
+// `placeholders` (absolute paths) are the runtime's mount points (docker
+// keeps them in its "-init" layer): left out while they are an empty file
+// or directory the layers do not hold.
+Result<std::vector<Change>> upper_changes(const std::string& upper, const std::vector<std::string>& lower,
+                                          const std::set<std::string>& placeholders = {});
+// The mount points the runtime makes in a container's root: /etc/hosts,
+// /etc/hostname, /etc/resolv.conf, /proc, /sys, /dev, /.hutch-init and the
+// destinations of its volumes and bind mounts (from the row's "Mounts").
+std::set<std::string> mount_placeholders(const state::ContainerRow& row);
 
 // The merged root of a container, open as a directory, and whatever keeps
 // it (a private mount lives as long as the fd).

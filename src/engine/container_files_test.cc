@@ -120,6 +120,21 @@ TEST_F(FilesTest, EmptyUpperHasNoChanges) {
   EXPECT_TRUE(ch->empty());
 }
 
+TEST_F(FilesTest, RuntimeMountPointsAreNotChanges) {
+  mkdir("l0/etc");
+  file("l0/etc/passwd", "p");
+  mkdir("up/etc");
+  file("up/etc/hosts", "");           // made for a bind mount: hidden
+  file("up/etc/hostname", "edited");  // written to: shown
+  mkdir("up/proc");
+  mkdir("up/data/x");  // a volume's mount point with something below: shown
+  auto ch = upper_changes(p("up"), {p("l0")}, {"/etc/hosts", "/etc/hostname", "/proc", "/data"});
+  ASSERT_TRUE(ch.ok()) << ch.error().message();
+  std::vector<std::string> lines;
+  for (const auto& c : *ch) lines.push_back(std::string(1, c.kind) + " " + c.path);
+  EXPECT_EQ(lines, (std::vector<std::string>{"A /data", "A /data/x", "C /etc", "A /etc/hostname"}));
+}
+
 // The commit tar turns overlay whiteouts back into OCI ones: unpacked by
 // the layer store's own code, the whiteouts come back as they were.
 TEST_F(FilesTest, CommitTarRoundTripsWhiteouts) {

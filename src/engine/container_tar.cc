@@ -93,6 +93,24 @@ bool is_pseudo_fs(int dirfd) {
   }
 }
 
+// An empty regular file or an empty directory.
+bool empty_placeholder(int fd, const struct stat& st) {
+  if (S_ISREG(st.st_mode)) return st.st_size == 0;
+  if (!S_ISDIR(st.st_mode)) return false;
+  int d = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d < 0) return false;
+  DIR* dir = ::fdopendir(d);
+  if (!dir) {
+    ::close(d);
+    return false;
+  }
+  bool empty = true;
+  while (struct dirent* de = ::readdir(dir))
+    if (std::strcmp(de->d_name, ".") != 0 && std::strcmp(de->d_name, "..") != 0) empty = false;
+  ::closedir(dir);
+  return empty;
+}
+
 bool wanted_xattr(const std::string& name) { return name == "security.capability" || starts_with(name, "user."); }
 
 // The xattrs docker's tars carry (security.capability) and user.*.
@@ -177,6 +195,7 @@ class TreeWriter {
       struct stat st;
       if (::fstatat(f.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0)
         return Error::from_errno("stat \"" + path + "\"");
+      if (o_.skip_empty.count(path) && empty_placeholder(f.get(), st)) continue;
       if (o_.oci_whiteouts && is_whiteout(st)) {
         TRY(empty_file(prefix.empty() ? ".wh." + n : prefix + "/.wh." + n, st));
         continue;

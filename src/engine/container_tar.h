@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,9 @@ struct TarWriteOptions {
   // opaque directories get a ".wh..wh..opq" entry (image-spec layer.md,
   // "Whiteouts"); trusted.overlay.* xattrs are never written in any mode.
   bool oci_whiteouts = false;
+  // Paths (relative to the top, "etc/hosts") left out when they are an
+  // empty file or directory: the runtime's mount points.
+  std::set<std::string> skip_empty;
 };
 
 // Writes the tree at `top_fd` (any fd of the top entry: O_PATH is enough;

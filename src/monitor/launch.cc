@@ -17,11 +17,12 @@ namespace hutch::monitor {
 namespace {
 
 // Reads one message and turns "error ..." into an Error.
-Result<std::string> expect(int fd, std::string_view want) {
+Result<std::string> expect(int fd, std::string_view want, const std::string& bundle) {
   std::string msg;
   bool eof = false;
   TRY(recv_message(fd, &msg, &eof));
-  if (eof) return Error::plain(EIO, "the container monitor exited without reporting (see its log)");
+  if (eof)
+    return Error::plain(EIO, "the container monitor exited without reporting (see \"" + bundle + "/monitor.log\")");
   if (starts_with(msg, "error ")) {
     std::string text;
     int code = 0;
@@ -96,7 +97,8 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
     return Error::plain(ENOENT, "start the container monitor: cannot run \"" + monitor_binary + "\"");
   Launch l;
   l.sync_ = std::move(ours);
-  ASSIGN_OR_RETURN(std::string pid, expect(l.sync_.get(), "created "));
+  l.bundle_ = bundle;
+  ASSIGN_OR_RETURN(std::string pid, expect(l.sync_.get(), "created ", bundle));
   l.pid_ = static_cast<pid_t>(parse_int(trim(pid)).value_or(0));
   return l;
 }
@@ -104,7 +106,7 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
 Status Launch::start() {
   if (!sync_) return Error::plain(EINVAL, "the container monitor was already started");
   TRY(send_message(sync_.get(), "start"));
-  auto r = expect(sync_.get(), "started ");
+  auto r = expect(sync_.get(), "started ", bundle_);
   sync_.reset();
   if (!r.ok()) return std::move(r).error();
   pid_ = static_cast<pid_t>(parse_int(trim(*r)).value_or(pid_));

@@ -29,6 +29,7 @@ class Launch {
  private:
   UniqueFd sync_;
   pid_t pid_ = 0;
+  std::string bundle_;
 };
 
 // The exit code docker gives a `run` that failed to start with `e`: 127

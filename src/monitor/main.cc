@@ -42,6 +42,13 @@ int main(int argc, char** argv) {
   if (sync >= 0) ::fcntl(sync, F_SETFD, FD_CLOEXEC);
 
   std::string bundle = fs::absolute(argv[1]);
+  // Diagnostics: to stderr when someone reads it, else (the engine starts
+  // us on /dev/null) to <bundle>/monitor.log, warnings and errors only.
+  struct stat st;
+  if (::fstat(2, &st) != 0 || (S_ISCHR(st.st_mode) && !::isatty(2))) {
+    int fd = ::open((bundle + "/monitor.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) log::configure(fd, log::Format::kText, log::Level::kWarn);
+  }
   monitor::Settings settings;
   {
     auto text = fs::read_file(bundle + "/monitor.json");

@@ -525,6 +525,21 @@ class Health(MonitorCase):
         self.assertEqual(row["status"], "exited")
         m.assert_nothing_left()
 
+    def test_on_failure_restart_restarts_in_place(self):
+        m = Mon(self, ["/bin/sh", "-c", "echo started; touch /tmp/ok; sleep 1; rm /tmp/ok; sleep 100"],
+                has_healthcheck=True, stop_timeout=1,
+                health=self.health(["/bin/sh", "-c", "test -e /tmp/ok"], retries=1, on_failure="restart"))
+        m.run()
+        first = m.row()["pid"]
+        row = m.wait_row(lambda r: r["status"] == "running" and r["pid"] not in (0, first), timeout=30)
+        self.assertEqual(row["restart_count"], 0, "a health restart is not a policy restart")
+        self.assertGreaterEqual([r[2] for r in m.log_records()].count("started"), 2)
+        m.set_stopped(True)
+        m.rt("kill", m.id, "KILL")
+        m.wait_monitor_exit()
+        self.assertEqual(m.row()["status"], "exited")
+        m.assert_nothing_left()
+
 
 def make_layers(case, base_rootfs, count):
     """Moves a bundle's rootfs into a base layer and adds count-1 small

@@ -80,8 +80,10 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
     } else if (::dup2(theirs.get(), 3) < 0) {
       ::_exit(126);
     }
+    struct sigaction dfl = {};
+    dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
     }
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     if (search) ::execvp(argv[0], argv.data());
@@ -94,7 +96,7 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
   while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-    return Error::plain(ENOENT, "start the container monitor: cannot run \"" + monitor_binary + "\"");
+    return Error::plain(ENOEXEC, "start the container monitor: cannot run \"" + monitor_binary + "\"");
   Launch l;
   l.sync_ = std::move(ours);
   l.bundle_ = bundle;

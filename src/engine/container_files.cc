@@ -509,7 +509,8 @@ Status ContainerFiles::copy_from(const std::string& ref, const std::string& src,
   auto sp = cp_path(src);
   if (!sp.ok()) return not_found();
   ASSIGN_OR_RETURN(ContainerRoot root, open_root(row, false, true));
-  UniqueFd top(open_resolved(root.fd.get(), sp->rel, O_PATH | (o.follow_link ? 0 : O_NOFOLLOW), RESOLVE_IN_ROOT));
+  bool follow = o.follow_link || sp->dir_syntax;
+  UniqueFd top(open_resolved(root.fd.get(), sp->rel, O_PATH | (follow ? 0 : O_NOFOLLOW), RESOLVE_IN_ROOT));
   if (!top) {
     if (errno == ENOENT || errno == ENOTDIR) return not_found();
     return Error::from_errno("open \"" + src + "\" in container " + ref);
@@ -573,7 +574,9 @@ Status ContainerFiles::copy_to(const std::string& ref, const std::string& src, i
   sp.contents = src == "." || (src.size() >= 2 && src.compare(src.size() - 2, 2, "/.") == 0);
   sp.dir_syntax = sp.contents || src.back() == '/';
   ASSIGN_OR_RETURN(sp.rel, clean_relative(src_abs));
-  UniqueFd top(::open(("/" + sp.rel).c_str(), O_PATH | O_CLOEXEC | (o.follow_link ? 0 : O_NOFOLLOW)));
+  // "SRC/" and "SRC/." name the directory a symlink points to, as -L does.
+  bool follow = o.follow_link || sp.dir_syntax;
+  UniqueFd top(::open(("/" + sp.rel).c_str(), O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)));
   if (!top) return Error::from_errno("lstat " + src);
   struct stat st;
   if (::fstatat(top.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) return Error::from_errno("stat " + src);

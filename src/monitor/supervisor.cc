@@ -139,7 +139,7 @@ void Supervisor::cleanup_rundir(bool all) {
 
 void Supervisor::teardown(bool remove) {
   health_.stop();
-  attach_.close();
+  if (!remove) attach_.close();
   io_.close();
   if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());
   if (remove) {
@@ -160,6 +160,8 @@ void Supervisor::teardown(bool remove) {
       if (auto st = fs::remove_all(d); !st.ok()) log::warn(kComponent, st.error().message());
     }
     event("destroy", {});
+    attach_.end_all(exit_code_);
+    attach_.close();
   } else {
     record([](state::ContainerRow& r) {
       r.monitor_pid = 0;
@@ -394,8 +396,18 @@ bool Supervisor::record_exit(int code, int64_t ran_ns) {
   bool in_place = restart_in_place_;
   bool oom = oom_killed_;
   auto got = record([&](state::ContainerRow& r) {
+    // The policy as it is now: `update --restart` rewrites monitor.json
+    // while the container runs (read here, in the child).
+    std::string policy = s_.restart;
+    int max = s_.restart_max;
+    if (auto text = fs::read_file(s_.bundle + "/monitor.json"); text.ok()) {
+      if (auto fresh = parse_settings(*text); fresh.ok()) {
+        policy = fresh->restart;
+        max = fresh->restart_max;
+      }
+    }
     bool restart = in_place ? !r.stopped_by_user
-                            : should_restart(s_.restart, s_.restart_max, code, r.restart_count, r.stopped_by_user);
+                            : should_restart(policy, max, code, r.restart_count, r.stopped_by_user);
     r.pid = 0;
     r.exit_code = code;
     r.finished_at = now;
@@ -480,13 +492,16 @@ int Supervisor::run() {
     if (log_) (void)log_->flush(now_unix_ns());
     health_.stop();
     stop_timer_.disarm();
-    attach_.end_all(exit_code_);
     // Before `delete` removes the cgroup.
     oom_killed_ = read_oom_kills(oom_path_) > oom_before_;
     if (auto st = runtime({"delete", "--force", s_.id}); !st.ok())
       log::warn(kComponent, "delete the container: " + st.error().message());
     io_.close();
     bool again = record_exit(exit_code_, ran);
+    // Attached clients (a foreground `hutch run`) learn the exit once it is
+    // recorded, so a `ps` right after shows it; with --rm only once the
+    // container is gone (teardown).
+    if (again || !s_.auto_remove) attach_.end_all(exit_code_);
     bool in_place = restart_in_place_;
     restart_in_place_ = false;
     if (!again) break;

@@ -399,6 +399,19 @@ class Lifecycle(MonitorCase):
         self.assertEqual(row["status"], "exited")
         m.assert_nothing_left()
 
+    def test_restart_policy_updated_while_running(self):
+        m = Mon(self, ["/bin/sh", "-c", "echo run; sleep 0.5; exit 2"], restart="always")
+        m.run()
+        m.wait_row(lambda r: r["restart_count"] >= 1)
+        m.settings["restart"] = "no"  # as `hutch update --restart no` does
+        with open(os.path.join(m.bundle, "monitor.json"), "w") as f:
+            json.dump(m.settings, f)
+        m.wait_monitor_exit()
+        row = m.row()
+        self.assertEqual(row["status"], "exited")
+        self.assertEqual(row["exit_code"], 2)
+        m.assert_nothing_left()
+
     def test_survives_parent_sigkill_and_sigterm(self):
         # The monitor is started by a shell that then sleeps; killing the
         # shell (the "engine") and sending SIGTERM to the monitor change nothing.

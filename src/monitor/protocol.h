@@ -19,6 +19,14 @@
 // monitor -> client: kStdout, kStderr data (with a terminal everything is
 //   kStdout); kExit with the exit code as decimal text when the container's
 //   process ended (a restart policy may start it again; attach ends there).
+//
+// Signals to a monitor (its pid: <rundir>/monitor.pid, and monitor_pid /
+// monitor_start in the database): SIGUSR1 makes it look at stopped_by_user
+// at once (a `stop` while the container waits out a restart backoff);
+// SIGTERM and SIGINT are ignored (the container keeps running).
+// Database events the monitor adds: "die" (exitCode), "oom", "start" (for
+// its own restarts only; the engine adds the first), "health_status: <s>",
+// "destroy" (with --rm). Its diagnostics: <bundle>/monitor.log.
 // Thread-safety: functions only; no shared state.
 #pragma once
 

@@ -65,7 +65,14 @@ void AttachServer::on_accept() {
     int fd = ::accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR) continue;
-      return;  // EAGAIN, or out of fds: the client waits in the backlog
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of fds: stop watching the (level-triggered) listener until a
+        // client goes; the newcomer waits in the backlog meanwhile.
+        log::warn("attach", "out of file descriptors: new attach clients wait");
+        accept_paused_ = true;
+        (void)loop_->modify(listen_.get(), 0);
+      }
+      return;  // EAGAIN
     }
     // A large kernel send buffer absorbs bursts for a client that reads a
     // little late (kernel memory, not the monitor's); the pending cap then
@@ -99,11 +106,17 @@ void AttachServer::on_client(Client* c, uint32_t events) {
   if ((events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)) && !c->dead) {
     char buf[kReadChunk];
     bool hangup = events & (EPOLLHUP | EPOLLERR);
-    for (int round = 0; round < 4 && !c->dead; ++round) {
+    for (int round = 0; round < 4 && !c->dead && !(c->read_closed && !hangup); ++round) {
       if (input_paused_ && c->hello && c->want_stdin && !hangup) break;
       ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) break;
+      if (n == 0 && !hangup && c->hello && (c->want_stdout || c->want_stderr)) {
+        // shutdown(SHUT_WR) by a client that still reads: keep sending.
+        c->read_closed = true;
+        update_events(c);
+        break;
+      }
       if (n <= 0) {
         c->dead = true;
         break;
@@ -216,7 +229,7 @@ void AttachServer::flush(Client* c) {
 void AttachServer::update_events(Client* c) {
   if (c->dead) return;
   uint32_t ev = 0;
-  if (!(input_paused_ && c->hello && c->want_stdin)) ev |= EPOLLIN | EPOLLRDHUP;
+  if (!c->read_closed && !(input_paused_ && c->hello && c->want_stdin)) ev |= EPOLLIN | EPOLLRDHUP;
   if (!c->out.empty()) ev |= EPOLLOUT;
   (void)loop_->modify(c->fd.get(), ev);
 }
@@ -233,7 +246,12 @@ void AttachServer::sweep() {
     loop_->remove(c->fd.get());
     return true;
   });
+  bool gone = it != clients_.end();
   clients_.erase(it, clients_.end());
+  if (gone && accept_paused_ && listen_) {
+    accept_paused_ = false;
+    (void)loop_->modify(listen_.get(), EPOLLIN);
+  }
   if (clients_.empty()) std::vector<std::unique_ptr<Client>>().swap(clients_);
 }
 

@@ -56,6 +56,7 @@ class AttachServer {
     UniqueFd fd;
     bool hello = false, want_stdin = false, want_stdout = false, want_stderr = false;
     bool dead = false;
+    bool read_closed = false;  // the client shut down its writing side
     std::string in, out;
   };
   void on_accept();
@@ -71,6 +72,7 @@ class AttachServer {
   std::string path_;
   Callbacks cb_;
   bool input_paused_ = false;
+  bool accept_paused_ = false;
   std::vector<std::unique_ptr<Client>> clients_;
 };
 

@@ -304,6 +304,17 @@ class Basics(MonitorCase):
         self.assertGreaterEqual(row["finished_at"], row["started_at"])
         m.assert_nothing_left()
 
+    def test_half_closed_client_still_gets_output(self):
+        m = Mon(self, ["/bin/sh", "-c", "sleep 0.5; echo late"])
+        m.launch()
+        a = Attach(m.rundir, stdin=False)
+        a.sock.shutdown(socket.SHUT_WR)
+        m.start()
+        self.assertTrue(a.wait_for(lambda: a.exit is not None))
+        self.assertEqual(a.stdout(), "late\n")
+        m.wait_monitor_exit()
+        m.assert_nothing_left()
+
     def test_stdin_close_ends_cat(self):
         m = Mon(self, ["/bin/cat"], stdin_open=True)
         m.launch()
@@ -546,6 +557,9 @@ class Health(MonitorCase):
         first = m.row()["pid"]
         row = m.wait_row(lambda r: r["status"] == "running" and r["pid"] not in (0, first), timeout=30)
         self.assertEqual(row["restart_count"], 0, "a health restart is not a policy restart")
+        deadline = time.monotonic() + 10
+        while [r[2] for r in m.log_records()].count("started") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.assertGreaterEqual([r[2] for r in m.log_records()].count("started"), 2)
         m.set_stopped(True)
         m.rt("kill", m.id, "KILL")

@@ -1,6 +1,6 @@
 # hutch: build, demo and test entry points, wrapping cmake + ninja.
 #
-#   make run-demo   install deps, build, run a busybox container with build/hutchrt
+#   make run-demo   install deps, build, `hutch run` a busybox image made locally
 #   make test       install deps, build (-Werror), run the unit, root and e2e
 #                   tiers, then an ASan/UBSan build's unit and root tiers
 #   make build      configure and build into build/ (build/hutchrt, build/hutch)
@@ -29,7 +29,7 @@ build-asan: $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD)
 
 run-demo: deps build
-	bash scripts/demo.sh $(BUILD)/hutchrt
+	bash scripts/demo.sh $(BUILD)
 
 test: deps
 	BUILD=$(BUILD) ASAN_BUILD=$(ASAN_BUILD) bash scripts/test.sh

@@ -1,42 +1,40 @@
 #!/usr/bin/env bash
-# scripts/demo.sh [HUTCHRT]: runs one container with hutchrt.
+# scripts/demo.sh [BUILD_DIR]: runs one container the way a docker user would.
 #
-# Makes a bundle from busybox-static (tests/fixtures/make-bundle.sh) in a temp
-# dir, runs `hutchrt run` on it with a private --root, prints what the
-# container saw, deletes the container and the temp dir. Needs root.
+# Makes a busybox image from busybox-static (tests/fixtures/make-image.sh, no
+# network), `hutch import`s it into a private store in a temp dir, then
+# `hutch run --rm` prints what the container sees (through hutch's monitor
+# and build/hutchrt), and `hutch ps -a` shows nothing left. Removes the temp
+# dir at the end. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-hutchrt=$(realpath "${1:-build/hutchrt}")
-if ! [ -x "$hutchrt" ]; then
-  echo "demo: $hutchrt not found: run 'make build' first" >&2
+build=$(realpath "${1:-build}")
+if ! [ -x "$build/hutch" ] || ! [ -x "$build/hutch-monitor" ] || ! [ -x "$build/hutchrt" ]; then
+  echo "demo: $build/hutch, hutch-monitor or hutchrt not found: run 'make build' first" >&2
   exit 1
 fi
 
 dir=$(mktemp -d /tmp/hutch-demo-XXXXXX)
-id=hutch-demo-$$
+runroot=/run/hutch/hutch-demo-$$
+hutch=("$build/hutch" --root "$dir/store" --runroot "$runroot")
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
-  "$hutchrt" --root "$dir/state" delete --force "$id" >/dev/null 2>&1 || true
-  rm -rf "$dir"
+  "${hutch[@]}" ps -aq 2>/dev/null | xargs -r "${hutch[@]}" rm -f >/dev/null 2>&1 || true
+  rm -rf "$dir" "$runroot"
 }
 trap cleanup EXIT
 
-tests/fixtures/make-bundle.sh "$dir/bundle"
-python3 - "$dir/bundle/config.json" <<'EOF'
-import json, sys
-path = sys.argv[1]
-cfg = json.load(open(path))
-cfg["process"]["args"] = ["/bin/sh", "-c",
-    "echo 'hello from a hutch container'; echo \"hostname: $(hostname)\"; "
-    "echo \"id: $(id)\"; echo \"pid: $$\"; echo 'processes:'; ps; echo 'mounts:'; "
-    "cut -d' ' -f2,3 /proc/mounts"]
-json.dump(cfg, open(path, "w"), indent=1)
-EOF
-
-echo "+ hutchrt --root $dir/state run --bundle $dir/bundle $id"
+tests/fixtures/make-image.sh rootfs-tar "$dir/rootfs.tar" >/dev/null
+echo "+ hutch import rootfs.tar busybox"
+"${hutch[@]}" import --change 'CMD ["/bin/sh"]' "$dir/rootfs.tar" busybox
+echo "+ hutch run --rm --hostname demo busybox sh -c '...'"
 set +e
-"$hutchrt" --root "$dir/state" run --bundle "$dir/bundle" "$id" </dev/null
+"${hutch[@]}" run --rm --hostname demo busybox sh -c \
+  "echo 'hello from a hutch container'; echo \"hostname: \$(hostname)\"; echo \"id: \$(id)\"; \
+   echo \"pid: \$\$\"; echo 'processes:'; ps; echo 'mounts:'; cut -d' ' -f2,3 /proc/mounts" </dev/null
 rc=$?
 set -e
 echo "demo: container exited with status $rc"
+echo "+ hutch ps -a"
+"${hutch[@]}" ps -a
 exit $rc

@@ -20,6 +20,7 @@ using namespace hutch::cli;
 const std::vector<OptSpec> kGlobal = {
     {"root", "", true, false, "root of hutch's store (default \"/var/lib/hutch\")"},
     {"config", "", true, false, "location of client config files, config.json holds registry logins (default \"~/.docker\")"},
+    {"runroot", "", true, false, "where monitors keep sockets and the OCI runtime its state (default \"/run/hutch\")"},
     {"debug", "D", false, false, "enable debug output"},
     {"version", "v", false, false, "print version information and quit"},
 };
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   g.root = parsed->get("root", g.root);
   g.debug = parsed->has("debug");
   g.config_dir = parsed->get("config");
+  g.runroot = parsed->get("runroot");
   log::configure(2, log::Format::kText, g.debug ? log::Level::kDebug : log::Level::kWarn);
   if (parsed->positional.empty() || parsed->has("help")) {
     usage();

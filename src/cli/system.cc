@@ -1,5 +1,5 @@
-// hutch system: the command group (df for now; prune and info come with
-// later issues). system df prints docker's disk usage table
+// hutch system: the command group: df here; prune (prune.cc), info
+// (info.cc) and events (events.cc) dispatched from it. system df prints docker's disk usage table
 // (docker/cli's formatter/disk_usage.go) from engine::disk_usage().
 #include <time.h>
 
@@ -153,12 +153,17 @@ int cmd_system(const Global& g, const Args& a, size_t start) {
   if (start < a.size()) {
     const std::string& sub = a[start];
     if (sub == "df") return cmd_system_df(g, a, start + 1);
+    if (sub == "prune") return cmd_system_prune(g, a, start + 1);
+    if (sub == "info") return cmd_info(g, a, start + 1);
+    if (sub == "events") return cmd_events(g, a, start + 1);
     if (sub != "--help" && sub != "-h") {
       std::fprintf(stderr, "hutch: 'system %s' is not a hutch command.\nSee 'hutch system --help'\n", sub.c_str());
       return 1;
     }
   }
-  print("\nUsage:  hutch system COMMAND\n\nManage hutch\n\nCommands:\n  df          Show hutch disk usage\n\n"
+  print("\nUsage:  hutch system COMMAND\n\nManage hutch\n\nCommands:\n  df          Show hutch disk usage\n"
+        "  events      Get real time events from the server\n  info        Display system-wide information\n"
+        "  prune       Remove unused data\n\n"
         "Run 'hutch system COMMAND --help' for more information on a command.\n");
   return 0;
 }

@@ -1,0 +1,467 @@
+#include "engine/containers.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "base/scope.h"
+#include "base/strings.h"
+#include "engine/container_fs.h"
+#include "engine/container_spec.h"
+#include "engine/host_devices.h"
+#include "engine/images.h"
+#include "engine/volumes.h"
+#include "image/digest.h"
+#include "image/store.h"
+#include "monitor/launch.h"
+#include "monitor/settings.h"
+
+namespace hutch::engine {
+
+namespace {
+
+int64_t now_ns() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+bool valid_name(const std::string& n) {
+  static const std::regex re("^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
+  return std::regex_match(n, re);
+}
+
+json_t* str_map(const std::map<std::string, std::string>& m) {
+  json_t* o = json_object();
+  for (const auto& [k, v] : m) json_object_set_new(o, k.c_str(), json::str(v));
+  return o;
+}
+
+// The host files every container gets: /etc/hosts, /etc/hostname and
+// /etc/resolv.conf (bridge networks, with their DNS, are the next step).
+Status write_etc_files(const std::string& dir, const std::string& hostname, const std::string& network) {
+  std::string hosts =
+      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+  if (network == "host") {
+    auto h = fs::read_file("/etc/hosts");
+    if (h.ok()) hosts = *h;
+  } else {
+    hosts += "127.0.1.1\t" + hostname + "\n";
+  }
+  TRY(fs::write_file(dir + "/hosts", hosts));
+  TRY(fs::write_file(dir + "/hostname", hostname + "\n"));
+  auto resolv = fs::read_file("/etc/resolv.conf");
+  TRY(fs::write_file(dir + "/resolv.conf", resolv.ok() ? *resolv : ""));
+  return {};
+}
+
+}  // namespace
+
+std::string new_container_id() {
+  unsigned char buf[32];
+  size_t got = 0;
+  while (got < sizeof buf) {
+    ssize_t n = ::getrandom(buf + got, sizeof buf - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : buf) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string random_name() {
+  static const char* left[] = {"admiring", "brave",   "clever", "dazzling", "eager",   "festive", "gentle",
+                               "happy",    "jolly",   "keen",   "lucid",    "modest",  "nifty",   "optimistic",
+                               "quirky",   "relaxed", "serene", "tender",   "upbeat",  "vibrant", "wizardly",
+                               "youthful", "zealous", "bold",   "calm",     "dreamy",  "elastic", "focused"};
+  static const char* right[] = {"lovelace", "hopper", "turing",  "ritchie", "thompson", "torvalds", "knuth",
+                                "dijkstra", "liskov", "hamilton", "noether", "curie",    "babbage",  "shannon",
+                                "wozniak",  "pike",   "kernighan", "lamport", "tanenbaum", "allen",   "backus"};
+  unsigned char r[2];
+  while (::getrandom(r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
+  }
+  return std::string(left[r[0] % (sizeof left / sizeof *left)]) + "_" + right[r[1] % (sizeof right / sizeof *right)];
+}
+
+Result<Containers> Containers::open(const std::string& root, const std::string& runroot) {
+  ContainerPaths p{root, runroot.empty() ? ContainerPaths::default_runroot(root) : runroot};
+  TRY(fs::mkdir_p(root, 0711));
+  ASSIGN_OR_RETURN(state::Db db, state::Db::open(p.db()));
+  return Containers(std::move(p), std::move(db));
+}
+
+Result<std::pair<std::string, std::string>> Containers::resolve_runtime(const std::string& wanted_in) {
+  std::string wanted = wanted_in;
+  if (wanted.empty()) {
+    const char* env = std::getenv("HUTCH_RUNTIME");
+    wanted = env && *env ? env : "hutchrt";
+  }
+  std::string name = fs::basename(wanted);
+  if (wanted.find('/') != std::string::npos) {
+    if (::access(wanted.c_str(), X_OK) != 0) return Error::from_errno("runtime \"" + wanted + "\"");
+    return std::make_pair(fs::absolute(wanted), name);
+  }
+  if (wanted == "hutchrt") {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+      self[n] = 0;
+      std::string beside = fs::dirname(self) + "/hutchrt";
+      if (::access(beside.c_str(), X_OK) == 0) return std::make_pair(beside, name);
+    }
+  }
+  const char* path_env = std::getenv("PATH");
+  std::string path = std::string(path_env ? path_env : "/usr/local/bin:/usr/bin:/bin") + ":/usr/sbin:/sbin";
+  for (const auto& d : split(path, ':')) {
+    if (d.empty()) continue;
+    std::string c = d + "/" + wanted;
+    if (::access(c.c_str(), X_OK) == 0) return std::make_pair(c, name);
+  }
+  return Error::plain(ENOENT, "unknown or invalid runtime name: " + wanted + " (no executable \"" + wanted +
+                                  "\" in $PATH)");
+}
+
+Result<json::Ptr> Containers::config_of(const state::ContainerRow& row) { return json::parse(row.config); }
+
+Result<std::string> Containers::create(const RunOptions& o) {
+  Images images(paths_.root);
+  ASSIGN_OR_RETURN(image::ImageRecord rec, images.find(o.image));
+  image::ContentStore content(paths_.root);
+  ASSIGN_OR_RETURN(image::Digest config_digest, image::Digest::parse(rec.config));
+  ASSIGN_OR_RETURN(std::string config_text, content.read(config_digest));
+  ASSIGN_OR_RETURN(json::Ptr image_doc, json::parse(config_text));
+  const json_t* image_config = json_object_get(image_doc.get(), "config");
+  ASSIGN_OR_RETURN(auto runtime, resolve_runtime(o.runtime));
+
+  std::string name = o.name.empty() ? random_name() : o.name;
+  if (!valid_name(name))
+    return Error::plain(EINVAL, "invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  if (name[0] == '/') name.erase(0, 1);
+  if (o.auto_remove && o.restart != "no" && !o.restart.empty())
+    return Error::plain(EINVAL, "conflicting options: cannot specify both --restart and --rm");
+  // Fail on a taken name before any work.
+  {
+    auto taken = db_.find(name);
+    if (taken.ok() && taken->name == name)
+      return Error::plain(EEXIST, "the container name \"/" + name + "\" is already in use by container \"" +
+                                      taken->id + "\". You have to remove (or rename) that container to be able to "
+                                      "reuse that name.");
+  }
+  // Bind sources: -v makes a missing one (docker does), --mount refuses it.
+  for (const auto& m : o.mounts) {
+    if (m.type != "bind" || ::access(m.source.c_str(), F_OK) == 0) continue;
+    if (!m.create_host_dir)
+      return Error::plain(ENOENT, "invalid mount config for type \"bind\": bind source path does not exist: " +
+                                      m.source);
+    TRY_CTX(fs::mkdir_p(m.source, 0755), "create the bind source \"" + m.source + "\"");
+  }
+  std::string id = new_container_id();
+  std::string dir = paths_.dir(id);
+  ASSIGN_OR_RETURN(std::vector<std::string> lower, layer_dirs(paths_.root, rec));
+
+  TRY(fs::mkdir_p(paths_.containers(), 0700));
+  if (::mkdir(dir.c_str(), 0700) != 0) return Error::from_errno("create \"" + dir + "\"");
+  Volumes volumes(paths_.root);
+  std::vector<std::string> anon_created;
+  ScopeGuard undo([&] {
+    (void)fs::remove_all(dir);
+    for (const auto& v : anon_created) (void)volumes.remove(v, true, [](const std::string&) { return false; });
+  });
+  for (const char* sub : {"rootfs", "upper", "work"})
+    if (::mkdir((dir + "/" + sub).c_str(), 0755) != 0) return Error::from_errno(std::string("create ") + sub);
+
+  SpecInputs in;
+  in.image_config = image_config;
+  in.opts = o;
+  in.id = id;
+  in.rootfs = "rootfs";
+  in.read_image_file = [&lower](const std::string& p) { return read_layered_file(lower, p); };
+  in.stat_device = stat_host_device;
+  in.default_nofile = default_nofile();
+  if (o.privileged) in.host_devices = host_devices();
+  {
+    char h[256] = {};
+    ::gethostname(h, sizeof h - 1);
+    in.host_hostname = h;
+    struct utsname u;
+    if (::uname(&u) == 0) std::sscanf(u.release, "%d.%d", &in.kernel.first, &in.kernel.second);
+  }
+  // Volumes: named ones are made on first use, as docker does.
+  for (const auto& m : o.mounts) {
+    if (m.type != "volume") continue;
+    ASSIGN_OR_RETURN(state::VolumeRow v, volumes.create(m.source, {}, {}, m.source.empty()));
+    if (m.source.empty()) anon_created.push_back(v.name);
+    in.volume_sources.push_back(volumes.data_dir(v.name));
+  }
+  for (const auto& target : anonymous_volume_targets(image_config, o)) {
+    (void)target;
+    ASSIGN_OR_RETURN(state::VolumeRow v, volumes.create("", {}, {}, true));
+    anon_created.push_back(v.name);
+    in.anonymous_sources.push_back(volumes.data_dir(v.name));
+  }
+  std::string hostname = o.hostname.empty() ? id.substr(0, 12) : o.hostname;
+  if (o.network == "host" && o.hostname.empty()) {
+    char h[256] = {};
+    ::gethostname(h, sizeof h - 1);
+    hostname = h;
+  }
+  TRY(write_etc_files(dir, hostname, o.network));
+  in.hosts_file = dir + "/hosts";
+  in.hostname_file = dir + "/hostname";
+  in.resolv_file = dir + "/resolv.conf";
+  for (const auto& [kind, value] :
+       {std::pair<std::string, std::string>{"pid", o.pid_ns}, {"ipc", o.ipc_ns}, {"uts", o.uts_ns},
+        {"network", o.network}}) {
+    if (!starts_with(value, "container:")) continue;
+    ASSIGN_OR_RETURN(state::ContainerRow other, find(value.substr(10)));
+    if (other.status != state::Status::kRunning && other.status != state::Status::kPaused)
+      return Error::plain(EINVAL, "cannot join the " + kind + " namespace of container \"" + other.name +
+                                      "\": it is not running");
+    static const std::map<std::string, std::string> ns_file = {
+        {"pid", "pid"}, {"ipc", "ipc"}, {"uts", "uts"}, {"network", "net"}};
+    in.joined_namespaces[kind] = "/proc/" + std::to_string(other.pid) + "/ns/" + ns_file.at(kind);
+  }
+  if (o.init) {
+    std::string init = monitor::monitor_binary();
+    init = fs::dirname(init) + "/hutch-init";
+    if (::access(init.c_str(), X_OK) != 0)
+      return Error::plain(ENOENT, "--init: the init binary \"" + init + "\" is missing from this installation");
+    in.init_binary = init;
+  }
+  ASSIGN_OR_RETURN(ContainerSpec cs, build_spec(in));
+  json_t* linux_obj = json_object_get(cs.spec.get(), "linux");
+  if (linux_obj) json_object_set_new(linux_obj, "cgroupsPath", json::str("/hutch/" + id));
+  TRY(fs::write_file_atomic(dir + "/config.json", json::dump(cs.spec.get(), 1)));
+
+  // The monitor's settings.
+  monitor::Settings ms;
+  ms.id = id;
+  ms.name = name;
+  ms.db = paths_.db();
+  ms.bundle = dir;
+  ms.rundir = paths_.rundir(id);
+  ms.runtime = runtime.first;
+  ms.runtime_root = paths_.runtime_root(runtime.second);
+  ms.rootfs.lower = lower;
+  ms.rootfs.upper = paths_.upper(id);
+  ms.rootfs.work = paths_.work(id);
+  ms.rootfs.target = paths_.rootfs(id);
+  ms.terminal = o.tty;
+  ms.stdin_open = o.interactive;
+  auto lopt = [&](const char* k) {
+    auto it = o.log_opts.find(k);
+    return it == o.log_opts.end() ? std::string() : it->second;
+  };
+  ms.log_path = lopt("path").empty() ? paths_.log(id) : lopt("path");
+  if (!lopt("path").empty()) {
+    ms.log_path = lopt("path");
+    if (ms.log_path.back() == '/') ms.log_path += id + ".log";
+  }
+  ms.log_max_size = 10 << 20;  // flash wear: capped by default (docker's json-file is not)
+  ms.log_max_file = 1;
+  if (!lopt("max-size").empty()) {
+    ASSIGN_OR_RETURN(int64_t v, parse_size("--log-opt max-size", lopt("max-size")));
+    ms.log_max_size = static_cast<uint64_t>(v);
+  }
+  if (!lopt("max-file").empty()) {
+    auto v = parse_int(lopt("max-file"));
+    if (!v || *v < 1) return Error::plain(EINVAL, "invalid value for --log-opt max-file: \"" + lopt("max-file") + "\"");
+    ms.log_max_file = static_cast<int>(*v);
+  }
+  if (!lopt("rate").empty()) {
+    std::string r = lopt("rate");
+    if (r.size() > 2 && r.substr(r.size() - 2) == "/s") r.resize(r.size() - 2);
+    ASSIGN_OR_RETURN(int64_t v, parse_size("--log-opt rate", r));
+    ms.log_rate = static_cast<uint64_t>(v);
+  }
+  for (const auto& [k, v] : o.log_opts)
+    if (k != "path" && k != "max-size" && k != "max-file" && k != "rate")
+      return Error::plain(EINVAL, "unknown log opt '" + k + "' (hutch's log takes max-size, max-file, path, rate)");
+  if (o.log_driver == "none") {  // nothing kept; never rotate /dev/null
+    ms.log_path = "/dev/null";
+    ms.log_max_size = 0;
+    ms.log_rate = 0;
+  }
+  ms.restart = o.restart.empty() ? "no" : o.restart;
+  ms.restart_max = o.restart_max;
+  if (cs.health_test) {
+    ms.has_healthcheck = true;
+    const auto& t = *cs.health_test;
+    if (!t.empty() && t[0] == "CMD-SHELL") ms.health.test = {"/bin/sh", "-c", t.size() > 1 ? t[1] : ""};
+    else if (!t.empty() && t[0] == "CMD") ms.health.test.assign(t.begin() + 1, t.end());
+    else ms.has_healthcheck = false;
+    if (cs.health_interval) ms.health.interval_ns = cs.health_interval;
+    if (cs.health_timeout) ms.health.timeout_ns = cs.health_timeout;
+    ms.health.start_period_ns = cs.health_start_period;
+    if (cs.health_retries) ms.health.retries = cs.health_retries;
+    ms.health.on_failure = o.health_on_failure;
+  }
+  ms.auto_remove = o.auto_remove;
+  for (const auto& v : anon_created) ms.remove_dirs.push_back(paths_.root + "/volumes/" + v);
+  ms.stop_signal = cs.stop_signal.empty() ? "SIGTERM" : cs.stop_signal;
+  ms.stop_timeout = o.stop_timeout.value_or(10);
+  TRY(fs::write_file_atomic(dir + "/monitor.json", monitor::to_json(ms)));
+
+  // The row: docker's inspect shapes, so inspect is a projection.
+  json::Ptr doc(json_object());
+  json_object_set_new(doc.get(), "Path", json::str(cs.args.empty() ? "" : cs.args[0]));
+  json_object_set_new(doc.get(), "Args",
+                      json::string_array(cs.args.empty() ? std::vector<std::string>{}
+                                                         : std::vector<std::string>(cs.args.begin() + 1, cs.args.end())));
+  json_t* c = json_object();
+  json_object_set_new(c, "Hostname", json::str(hostname));
+  json_object_set_new(c, "Domainname", json::str(""));
+  json_object_set_new(c, "User", json::str(cs.user));
+  json_object_set_new(c, "AttachStdin", json_boolean(o.interactive && !o.detach));
+  json_object_set_new(c, "AttachStdout", json_boolean(!o.detach));
+  json_object_set_new(c, "AttachStderr", json_boolean(!o.detach));
+  json_object_set_new(c, "Tty", json_boolean(o.tty));
+  json_object_set_new(c, "OpenStdin", json_boolean(o.interactive));
+  json_object_set_new(c, "StdinOnce", json_boolean(o.interactive && !o.detach));
+  json_object_set_new(c, "Env", json::string_array(cs.env));
+  json_t* image_cmd = image_config ? json_object_get(image_config, "Cmd") : nullptr;
+  json_t* image_ep = image_config ? json_object_get(image_config, "Entrypoint") : nullptr;
+  if (!o.command.empty()) json_object_set_new(c, "Cmd", json::string_array(o.command));
+  else if (o.entrypoint) json_object_set_new(c, "Cmd", json_null());
+  else json_object_set(c, "Cmd", image_cmd ? image_cmd : json_null());
+  json_object_set_new(c, "Image", json::str(o.image));
+  json_t* vols = json_object();
+  for (const auto& t : anonymous_volume_targets(image_config, o)) json_object_set_new(vols, t.c_str(), json_object());
+  json_object_set_new(c, "Volumes", vols);
+  json_object_set_new(c, "WorkingDir", json::str(cs.workdir));
+  if (o.entrypoint) json_object_set_new(c, "Entrypoint", o.entrypoint->empty() ? json_null()
+                                                                                 : json::string_array(split(*o.entrypoint, ' ')));
+  else json_object_set(c, "Entrypoint", image_ep ? image_ep : json_null());
+  std::map<std::string, std::string> labels;
+  if (image_config)
+    if (json_t* l = json_object_get(image_config, "Labels"); json_is_object(l)) {
+      const char* k;
+      json_t* v;
+      json_object_foreach(l, k, v) if (json_is_string(v)) labels[k] = json_string_value(v);
+    }
+  for (const auto& [k, v] : o.labels) labels[k] = v;
+  json_object_set_new(c, "Labels", str_map(labels));
+  json_object_set_new(c, "StopSignal", json::str(ms.stop_signal));
+  if (o.stop_timeout) json_object_set_new(c, "StopTimeout", json_integer(*o.stop_timeout));
+  if (cs.health_test) {
+    json_t* h = json_object();
+    json_object_set_new(h, "Test", json::string_array(*cs.health_test));
+    json_object_set_new(h, "Interval", json_integer(cs.health_interval));
+    json_object_set_new(h, "Timeout", json_integer(cs.health_timeout));
+    json_object_set_new(h, "StartPeriod", json_integer(cs.health_start_period));
+    json_object_set_new(h, "Retries", json_integer(cs.health_retries));
+    json_object_set_new(c, "Healthcheck", h);
+  }
+  if (image_config)
+    if (json_t* ep = json_object_get(image_config, "ExposedPorts"); json_is_object(ep))
+      json_object_set(c, "ExposedPorts", ep);
+  json_object_set_new(doc.get(), "Config", c);
+
+  json_t* hc = json_object();
+  json_t* binds = json_array();
+  for (const auto& m : o.mounts)
+    if (m.type == "bind")
+      json_array_append_new(binds, json::str(m.source + ":" + m.target + (m.readonly ? ":ro" : "")));
+  json_object_set_new(hc, "Binds", binds);
+  json_t* rp = json_object();
+  json_object_set_new(rp, "Name", json::str(ms.restart));
+  json_object_set_new(rp, "MaximumRetryCount", json_integer(o.restart_max));
+  json_object_set_new(hc, "RestartPolicy", rp);
+  json_object_set_new(hc, "AutoRemove", json_boolean(o.auto_remove));
+  json_object_set_new(hc, "NetworkMode", json::str(o.network.empty() ? "none" : o.network));
+  json_object_set_new(hc, "PidMode", json::str(o.pid_ns));
+  json_object_set_new(hc, "IpcMode", json::str(o.ipc_ns.empty() ? "private" : o.ipc_ns));
+  json_object_set_new(hc, "UTSMode", json::str(o.uts_ns));
+  json_object_set_new(hc, "Privileged", json_boolean(o.privileged));
+  json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o.read_only));
+  json_object_set_new(hc, "Init", json_boolean(o.init));
+  json_object_set_new(hc, "CapAdd", json::string_array(o.cap_add));
+  json_object_set_new(hc, "CapDrop", json::string_array(o.cap_drop));
+  json_object_set_new(hc, "Memory", json_integer(o.memory));
+  json_object_set_new(hc, "MemorySwap", json_integer(o.memory_swap));
+  json_object_set_new(hc, "MemoryReservation", json_integer(o.memory_reservation));
+  json_object_set_new(hc, "NanoCpus",
+                      json_integer(o.cpu_period ? o.cpu_quota * 1'000'000'000 / o.cpu_period : 0));
+  json_object_set_new(hc, "CpuShares", json_integer(static_cast<json_int_t>(o.cpu_shares)));
+  json_object_set_new(hc, "CpusetCpus", json::str(o.cpuset_cpus));
+  json_object_set_new(hc, "PidsLimit", json_integer(o.pids_limit));
+  json_object_set_new(hc, "BlkioWeight", json_integer(o.blkio_weight));
+  json_object_set_new(hc, "ShmSize", json_integer(static_cast<json_int_t>(o.shm_size)));
+  json_object_set_new(hc, "Sysctls", str_map(o.sysctls));
+  json_object_set_new(hc, "Runtime", json::str(runtime.second));
+  json_t* lc = json_object();
+  json_object_set_new(lc, "Type", json::str(o.log_driver.empty() ? "k8s-file" : o.log_driver));
+  json_object_set_new(lc, "Config", str_map(o.log_opts));
+  json_object_set_new(hc, "LogConfig", lc);
+  json_object_set_new(doc.get(), "HostConfig", hc);
+  json_t* mounts = json_array();
+  size_t vi = 0;
+  for (const auto& m : o.mounts) {
+    json_t* mo = json_object();
+    json_object_set_new(mo, "Type", json::str(m.type));
+    if (m.type == "volume") {
+      std::string src = in.volume_sources[vi++];
+      json_object_set_new(mo, "Name", json::str(fs::basename(fs::dirname(src))));
+      json_object_set_new(mo, "Source", json::str(src));
+    } else {
+      json_object_set_new(mo, "Source", json::str(m.source));
+    }
+    json_object_set_new(mo, "Destination", json::str(m.target));
+    json_object_set_new(mo, "RW", json_boolean(!m.readonly));
+    json_array_append_new(mounts, mo);
+  }
+  size_t ai = 0;
+  for (const auto& t : anonymous_volume_targets(image_config, o)) {
+    json_t* mo = json_object();
+    std::string src = in.anonymous_sources[ai++];
+    json_object_set_new(mo, "Type", json::str("volume"));
+    json_object_set_new(mo, "Name", json::str(fs::basename(fs::dirname(src))));
+    json_object_set_new(mo, "Source", json::str(src));
+    json_object_set_new(mo, "Destination", json::str(t));
+    json_object_set_new(mo, "RW", json_true());
+    json_array_append_new(mounts, mo);
+  }
+  json_object_set_new(doc.get(), "Mounts", mounts);
+  json_object_set_new(doc.get(), "AnonymousVolumes", json::string_array(anon_created));
+  json_object_set_new(doc.get(), "LogPath", json::str(ms.log_path));
+  json_object_set_new(doc.get(), "RuntimePath", json::str(runtime.first));
+  json_object_set_new(doc.get(), "RuntimeRoot", json::str(ms.runtime_root));
+  json_object_set_new(doc.get(), "DetachKeys", json::str(o.detach_keys));
+
+  state::ContainerRow row;
+  row.id = id;
+  row.name = name;
+  row.image = o.image;
+  row.image_id = rec.config;
+  row.created = now_ns();
+  row.config = json::dump(doc.get());
+  row.status = state::Status::kCreated;
+  TRY(db_.insert(row));
+  undo.release();
+  state::EventRow ev;
+  ev.type = "container";
+  ev.action = "create";
+  ev.id = id;
+  ev.attributes = "{\"name\":\"" + json_escape(name) + "\",\"image\":\"" + json_escape(o.image) + "\"}";
+  (void)db_.add_event(ev);
+  return id;
+}
+
+}  // namespace hutch::engine

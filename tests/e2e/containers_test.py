@@ -1,0 +1,274 @@
+#!/usr/bin/python3
+"""hutch's container commands as a Docker user meets them, on a private
+store made from busybox-static (`hutch import`, no network):
+
+- run in the foreground: output, exit codes (the container's, 125, 126, 127),
+  --rm leaves nothing;
+- a day's work: run -d with a restart policy and a health check, logs,
+  exec, attach and detach on a terminal, stop, start, kill the main process
+  and watch it restart, pause, rename, rm -f;
+- containers outlive a SIGKILLed `hutch`; 200 hutch commands at once on
+  one store;
+- bad input: clear errors, docker's exit codes, nothing left behind.
+
+  HUTCH=build/hutch [HUTCH_RUNTIME=crun] /usr/bin/python3 tests/e2e/containers_test.py [-k Day]
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
+import hutchtest as ht  # noqa: E402
+
+HUTCH = None
+RUNTIME = os.environ.get("HUTCH_RUNTIME", "")  # "" = hutch's default (hutchrt)
+MAKE_IMAGE = os.path.join(ht.REPO, "tests/fixtures/make-image.sh")
+
+
+class Store:
+    """A private hutch store (--root in a marked temp dir, --runroot under
+    /run/hutch with the marker) holding the busybox image."""
+
+    def __init__(self):
+        self.tmp = ht.TempDir("ctr")
+        self.root = self.tmp.join("root")
+        self.runroot = "/run/hutch/%s" % ht.unique_id("run")
+        tar = self.tmp.join("rootfs.tar")
+        subprocess.run([MAKE_IMAGE, "rootfs-tar", tar], check=True, stdout=subprocess.DEVNULL)
+        self.h("import", "--change", "CMD [\"/bin/sh\"]", tar, "busybox", check=True)
+
+    def argv(self, *args):
+        return [HUTCH, "--root", self.root, "--runroot", self.runroot] + list(args)
+
+    def h(self, *args, check=False, input=None, timeout=60):
+        env = dict(os.environ)
+        if RUNTIME:
+            env["HUTCH_RUNTIME"] = RUNTIME
+        p = subprocess.run(self.argv(*args), input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=timeout, env=env)
+        if check and p.returncode != 0:
+            raise AssertionError("%s: exit %d\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def inspect(self, name):
+        return json.loads(self.h("inspect", name, check=True).stdout)[0]
+
+    def ids(self):
+        return self.h("ps", "-aq", "--no-trunc", check=True).stdout.split()
+
+    def close(self):
+        for cid in self.ids():
+            self.h("rm", "-f", cid)
+        leftovers = os.listdir(os.path.join(self.root, "containers")) if os.path.isdir(
+            os.path.join(self.root, "containers")) else []
+        mounts = ht.mount_points_under(self.root)
+        self.tmp.close()
+        subprocess.run(["rm", "-rf", self.runroot])
+        return leftovers, mounts
+
+
+def wait_for(fn, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+class ContainerCase(unittest.TestCase):
+    def setUp(self):
+        self.s = Store()
+
+    def tearDown(self):
+        leftovers, mounts = self.s.close()
+        self.assertEqual(leftovers, [], "container dirs left behind")
+        self.assertEqual(mounts, [], "mounts left behind")
+
+    def status(self, name):
+        return self.s.inspect(name)["State"]["Status"]
+
+
+class Foreground(ContainerCase):
+    def test_output_and_exit_code(self):
+        p = self.s.h("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3")
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual(p.stdout, "out\n")
+        self.assertIn("err", p.stderr)
+        self.assertEqual(self.s.ids(), [], "--rm left the container")
+
+    def test_stdin_pipe(self):
+        p = self.s.h("run", "--rm", "-i", "busybox", "sh", "-c", "tr a-z A-Z", input="hello\n")
+        self.assertEqual((p.returncode, p.stdout), (0, "HELLO\n"), p.stderr)
+
+    def test_command_not_found_127_and_not_executable_126(self):
+        p = self.s.h("run", "--rm", "busybox", "/no/such/binary")
+        self.assertEqual(p.returncode, 127, p.stderr)
+        self.assertIn("/no/such/binary", p.stderr)
+        p = self.s.h("run", "--rm", "busybox", "/etc/passwd")
+        self.assertEqual(p.returncode, 126, p.stderr)
+        self.assertEqual(self.s.ids(), [])
+
+    def test_image_config_and_flags_merge(self):
+        p = self.s.h("run", "--rm", "-e", "A=1", "-w", "/tmp", "-u", "1000:1000", "--hostname", "box",
+                     "busybox", "sh", "-c", "echo $A $(pwd) $(id -u):$(id -g) $(hostname)")
+        self.assertEqual(p.stdout.strip(), "1 /tmp 1000:1000 box", p.stderr)
+        # The image's Cmd (/bin/sh) runs when no command is given.
+        p = self.s.h("run", "--rm", "-i", "busybox", input="echo from-sh\n")
+        self.assertEqual(p.stdout.strip(), "from-sh", p.stderr)
+
+    def test_init_reaps_and_forwards(self):
+        p = self.s.h("run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; exit 5")
+        self.assertEqual(p.returncode, 5, p.stderr)
+        self.assertIn("/.hutch-init", p.stdout)
+
+
+class BadInput(ContainerCase):
+    def assert_refused(self, args, code, text):
+        before = self.s.ids()
+        p = self.s.h(*args)
+        self.assertEqual(p.returncode, code, "%s: %s%s" % (args, p.stdout, p.stderr))
+        self.assertIn(text, p.stderr.lower())
+        self.assertEqual(self.s.ids(), before, "%s left a container" % (args,))
+        cdir = os.path.join(self.s.root, "containers")
+        self.assertEqual(len(os.listdir(cdir)) if os.path.isdir(cdir) else 0, len(before))
+
+    def test_refusals(self):
+        self.assert_refused(["run", "--memory", "12x", "busybox", "true"], 125, "12x")
+        self.assert_refused(["run", "--restart", "sometimes", "busybox", "true"], 125, "sometimes")
+        self.assert_refused(["run", "--cpus", "-1", "busybox", "true"], 125, "cpus")
+        self.assert_refused(["run", "--no-such-flag", "busybox", "true"], 125, "no-such-flag")
+        self.assert_refused(["run", "--pull", "never", "nosuchimage", "true"], 125, "nosuchimage")
+        self.assert_refused(["run", "--mount", "type=bind,source=/no/such/dir,target=/x", "busybox", "true"], 125,
+                            "/no/such/dir")
+        self.s.h("create", "--name", "taken", "busybox", check=True)
+        self.assert_refused(["create", "--name", "taken", "busybox"], 125, "already in use")
+        self.s.h("rm", "taken", check=True)
+        p = self.s.h("stop", "nosuchcontainer")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no such container", p.stderr.lower())
+
+
+class Day(ContainerCase):
+    """A Docker user's day with one service container."""
+
+    def test_day(self):
+        s = self.s
+        p = s.h("run", "-d", "--name", "web", "--restart", "always", "--health-cmd", "test -e /tmp/ready",
+                "--health-interval", "1s", "--health-retries", "2", "busybox", "sh", "-c",
+                "echo started; touch /tmp/ready; while true; do echo tick; sleep 0.3; done", check=True)
+        cid = p.stdout.strip()
+        self.assertEqual(len(cid), 64)
+        wait_for(lambda: self.status("web") == "running", what="running")
+        # logs
+        wait_for(lambda: "started" in s.h("logs", "web").stdout, what="logs")
+        self.assertIn("tick", wait_for(lambda: s.h("logs", "--tail", "1", "web").stdout, what="tail"))
+        # health
+        wait_for(lambda: s.inspect("web")["State"].get("Health", {}).get("Status") == "healthy", what="healthy")
+        self.assertIn("(healthy)", s.h("ps", check=True).stdout)
+        # exec
+        p = s.h("exec", "web", "sh", "-c", "echo in-$(hostname)")
+        self.assertEqual(p.stdout.strip(), "in-" + cid[:12], p.stderr)
+        self.assertEqual(s.h("exec", "web", "sh", "-c", "exit 7").returncode, 7)
+        # kill the main process from the host: the restart policy brings it back
+        pid = s.inspect("web")["State"]["Pid"]
+        self.assertGreater(pid, 0)
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: s.inspect("web")["RestartCount"] >= 1 and self.status("web") == "running", what="restart")
+        self.assertNotEqual(s.inspect("web")["State"]["Pid"], pid)
+        # pause / unpause
+        s.h("pause", "web", check=True)
+        self.assertEqual(self.status("web"), "paused")
+        self.assertIn("Paused", s.h("ps", check=True).stdout)
+        s.h("unpause", "web", check=True)
+        self.assertEqual(self.status("web"), "running")
+        # stop: the policy honours a manual stop
+        s.h("stop", "-t", "1", "web", check=True)
+        self.assertEqual(self.status("web"), "exited")
+        time.sleep(0.5)
+        self.assertEqual(self.status("web"), "exited")
+        self.assertIn("Exited", s.h("ps", "-a", check=True).stdout)
+        # start again, rename, rm -f
+        s.h("start", "web", check=True)
+        wait_for(lambda: self.status("web") == "running", what="running again")
+        s.h("rename", "web", "web2", check=True)
+        self.assertEqual(s.inspect("web2")["Id"], cid)
+        self.assertEqual(s.h("inspect", "--format", "{{.State.Status}} {{.Name}}", "web2").stdout.strip(),
+                         "running /web2")
+        s.h("rm", "-f", "web2", check=True)
+        self.assertEqual(s.ids(), [])
+
+    def test_attach_detach_on_a_terminal(self):
+        s = self.s
+        rc, out = ht.run_in_pty(s.argv("run", "-it", "--name", "tty", "busybox", "sh"),
+                                [("#", "echo hel''lo\r"), ("hello", "\x10\x11")], timeout=30)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("hello", out)
+        self.assertEqual(self.status("tty"), "running")
+        rc, out = ht.run_in_pty(s.argv("attach", "tty"), [("", "\recho again\r"), ("again", "exit 4\r")],
+                                timeout=30)
+        self.assertEqual(rc, 4, out)
+        wait_for(lambda: self.status("tty") == "exited", what="exited")
+
+
+class Survival(ContainerCase):
+    def test_outlives_sigkilled_hutch(self):
+        s = self.s
+        env = dict(os.environ)
+        if RUNTIME:
+            env["HUTCH_RUNTIME"] = RUNTIME
+        proc = subprocess.Popen(s.argv("run", "--name", "fg", "--restart", "always", "busybox", "sh", "-c",
+                                       "while true; do echo tick; sleep 0.2; done"),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        wait_for(lambda: s.h("ps", "-q").stdout.strip(), what="container up")
+        wait_for(lambda: "tick" in s.h("logs", "fg").stdout, what="first tick")
+        proc.kill()
+        proc.wait()
+        n1 = s.h("logs", "fg").stdout.count("tick")
+        wait_for(lambda: s.h("logs", "fg").stdout.count("tick") > n1 + 2, what="logging after SIGKILL")
+        self.assertEqual(self.status("fg"), "running")
+        os.kill(s.inspect("fg")["State"]["Pid"], signal.SIGKILL)
+        wait_for(lambda: s.inspect("fg")["RestartCount"] >= 1 and self.status("fg") == "running",
+                 what="restart after SIGKILL of hutch")
+
+    def test_200_parallel_commands(self):
+        s = self.s
+        for i in range(5):
+            s.h("run", "-d", "--name", "p%d" % i, "busybox", "sleep", "60", check=True)
+
+        def one(i):
+            kind = i % 5
+            if kind == 0:
+                return s.h("ps", "-a")
+            if kind == 1:
+                return s.h("inspect", "p%d" % (i % 5))
+            if kind == 2:
+                return s.h("create", "--name", "c%d" % i, "busybox", "true")
+            if kind == 3:
+                return s.h("logs", "p%d" % (i % 5))
+            return s.h("exec", "p%d" % (i % 5), "true")
+
+        with ThreadPoolExecutor(max_workers=200) as pool:
+            results = list(pool.map(one, range(200)))
+        failed = [(r.args, r.returncode, r.stderr) for r in results if r.returncode != 0]
+        self.assertEqual(failed, [])
+        names = set(s.h("ps", "-a", "--format", "{{.Names}}", check=True).stdout.split())
+        self.assertEqual(len(names), 5 + 40)
+        self.assertTrue({"c%d" % i for i in range(2, 200, 5)} <= names)
+
+
+if __name__ == "__main__":
+    ht.require_root()
+    HUTCH = os.environ.get("HUTCH") or os.path.join(ht.REPO, "build", "hutch")
+    if not os.path.exists(HUTCH):
+        ht.skip_all("hutch binary not found: %s" % HUTCH)
+    kind = os.path.basename(RUNTIME) if RUNTIME else "hutchrt"
+    ht.main(lambda: ht.hugetlb_v1_if_needed(kind))

@@ -1,6 +1,7 @@
 // hutch system: the command group: df here; prune (prune.cc), info
-// (info.cc) and events (events.cc) dispatched from it. system df prints docker's disk usage table
-// (docker/cli's formatter/disk_usage.go) from engine::disk_usage().
+// (info.cc) and events (events.cc) dispatched from it. system df prints
+// docker's disk usage table (docker/cli's formatter/disk_usage.go) from
+// engine::disk_usage().
 #include <time.h>
 
 #include <cstdio>

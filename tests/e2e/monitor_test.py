@@ -399,6 +399,15 @@ class Lifecycle(MonitorCase):
         self.assertEqual([r for r in m.log_records() if r[2] == "run"], [["stdout", "F", "run"]] * 3)
         m.assert_nothing_left()
 
+    def test_restart_with_a_terminal(self):
+        m = Mon(self, ["/bin/sh", "-c", "echo run; exit 1"], terminal=True, restart="on-failure", restart_max=1)
+        m.run()
+        m.wait_monitor_exit()
+        row = m.row()
+        self.assertEqual((row["status"], row["restart_count"], row["exit_code"]), ("exited", 1, 1))
+        self.assertEqual([r[2].rstrip("\r") for r in m.log_records()].count("run"), 2, m.log_records())
+        m.assert_nothing_left()
+
     def test_always_restarts_until_stopped_by_user(self):
         m = Mon(self, ["/bin/sh", "-c", "echo run; sleep 0.2; exit 0"], restart="always")
         m.run()

@@ -306,8 +306,11 @@ void Supervisor::on_signal() {
 
 void Supervisor::on_output(OutStream stream, std::string_view data) {
   if (log_) {
-    if (auto st = log_->write(log_stream(stream), data, now_unix_ns()); !st.ok())
-      log::warn(kComponent, st.error().message());
+    // One warning per run of failures (a full disk would otherwise fill
+    // monitor.log too).
+    auto st = log_->write(log_stream(stream), data, now_unix_ns());
+    if (!st.ok() && !log_failing_) log::warn(kComponent, st.error().message() + " (further failures not reported)");
+    log_failing_ = !st.ok();
   }
   attach_.broadcast(stream == OutStream::kStdout ? Frame::kStdout : Frame::kStderr, data);
 }

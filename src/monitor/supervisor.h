@@ -68,6 +68,7 @@ class Supervisor {
   HealthChecker health_;
   Timer backoff_, stop_timer_;
   std::optional<logs::LogWriter> log_;
+  bool log_failing_ = false;
 
   pid_t init_pid_ = 0;
   bool exited_ = false;

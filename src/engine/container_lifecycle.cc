@@ -214,6 +214,9 @@ Status Containers::stop(const std::string& ref, std::optional<int> timeout) {
   if (!timeout)
     if (json_t* st = json_object_get(cfg, "StopTimeout"); json_is_integer(st)) t = static_cast<int>(json_integer_value(st));
   if (row.status == state::Status::kPaused) (void)runtime_call(row, {"resume", row.id});
+  // A monitor waiting out a restart backoff reads stopped_by_user again on
+  // SIGUSR1 (monitor/protocol.h).
+  if (row.status == state::Status::kRestarting && monitor_alive(row)) ::kill(row.monitor_pid, SIGUSR1);
   if (row.status != state::Status::kRestarting) (void)runtime_call(row, {"kill", row.id, sig});
   if (t < 0 || !wait_stopped(row.id, static_cast<int64_t>(t) * 1000).ok()) {
     (void)runtime_call(row, {"kill", row.id, "SIGKILL"});
@@ -256,6 +259,7 @@ Status Containers::remove(const std::string& ref, bool force, bool volumes) {
       return {};
     }));
     if (row.status == state::Status::kPaused) (void)runtime_call(row, {"resume", row.id});
+    if (row.status == state::Status::kRestarting && monitor_alive(row)) ::kill(row.monitor_pid, SIGUSR1);
     (void)runtime_call(row, {"kill", row.id, "SIGKILL"});
     TRY_CTX(wait_stopped(row.id, 15'000), "remove " + quoted(row));
     ASSIGN_OR_RETURN(row, db_.get(row.id));

@@ -14,6 +14,7 @@
 #include "image/retention.h"
 #include "oci/image.h"
 #include "registry/reference.h"
+#include "state/db.h"
 
 namespace hutch::engine {
 
@@ -60,13 +61,42 @@ Status Images::tag(const std::string& source, const std::string& target) {
   return index_.put(rec);
 }
 
+// Image IDs that containers were made from -> one such container's id.
+// Their records (and so their layers, the containers' lower dirs) stay.
+std::map<std::string, std::string> Images::in_use() const {
+  std::map<std::string, std::string> out;
+  std::string path = root_ + "/state.db";
+  if (::access(path.c_str(), F_OK) != 0) return out;
+  auto db = state::Db::open(path);
+  if (!db.ok()) return out;
+  auto rows = db->list();
+  if (!rows.ok()) return out;
+  for (const auto& r : *rows) out.emplace(r.image_id, r.id);
+  return out;
+}
+
 Result<std::vector<std::string>> Images::remove(const std::string& what, bool force) {
   ASSIGN_OR_RETURN(image::ImageRecord rec, find(what));
   std::vector<std::string> lines;
   auto n = normalise_name(what);
   bool by_name = n.ok() && std::find(rec.names.begin(), rec.names.end(), *n) != rec.names.end();
+  auto used = in_use();
+  auto user = used.find(rec.config);
   TRY(index_.update([&](std::map<std::string, image::ImageRecord>& all) -> Status {
     auto& r = all.at(rec.manifest);
+    if (user != used.end() && !(by_name && r.names.size() > 1)) {
+      if (!force)
+        return Error::plain(EBUSY, "conflict: unable to remove repository reference \"" + what +
+                                       "\" (must force) - container " + user->second.substr(0, 12) +
+                                       " is using its referenced image " + rec.config.substr(7, 12));
+      // docker: forced, the names go; the image stays while a container uses it.
+      for (const auto& name : r.names) {
+        auto ref = registry::Reference::parse(name);
+        lines.push_back("Untagged: " + (ref.ok() ? ref->familiar() : name));
+      }
+      r.names.clear();
+      return {};
+    }
     if (by_name && r.names.size() > 1) {
       std::erase(r.names, *n);
       auto ref = registry::Reference::parse(*n);
@@ -222,9 +252,10 @@ Result<std::vector<Images::HistoryRow>> Images::history(const std::string& what)
 
 Result<std::vector<std::string>> Images::prune(bool all, uint64_t* freed) {
   std::vector<std::string> deleted;
+  auto used = in_use();
   TRY(index_.update([&](std::map<std::string, image::ImageRecord>& images) -> Status {
     for (auto it = images.begin(); it != images.end();) {
-      if (all || it->second.names.empty()) {
+      if ((all || it->second.names.empty()) && !used.count(it->second.config)) {
         for (const auto& n : it->second.names) {
           auto ref = registry::Reference::parse(n);
           deleted.push_back("untagged: " + (ref.ok() ? ref->familiar() : n));

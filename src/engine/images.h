@@ -5,6 +5,7 @@
 // from the stores (atomic renames, the index lock).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ class Images {
   Result<std::vector<std::string>> prune(bool all, uint64_t* freed);
   // Removes layers and blobs no image references; returns bytes freed.
   Result<uint64_t> gc();
+  // Image IDs containers were created from -> a container id using each;
+  // rmi and prune keep those images.
+  std::map<std::string, std::string> in_use() const;
 
  private:
   std::string root_;

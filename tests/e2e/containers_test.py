@@ -5,8 +5,9 @@ store made from busybox-static (`hutch import`, no network):
 - run in the foreground: output, exit codes (the container's, 125, 126, 127),
   --rm leaves nothing;
 - a day's work: run -d with a restart policy and a health check, logs,
-  exec, attach and detach on a terminal, stop, start, kill the main process
-  and watch it restart, pause, rename, rm -f;
+  exec, stats, update a limit (checked in the cgroup), diff, cp both ways,
+  commit (and run the result), kill the main process and watch it restart,
+  pause, stop, start, rename, rm -f; attach and detach on a terminal;
 - containers outlive a SIGKILLed `hutch`; 200 hutch commands at once on
   one store;
 - bad input: clear errors, docker's exit codes, nothing left behind.
@@ -71,6 +72,15 @@ class Store:
         self.tmp.close()
         subprocess.run(["rm", "-rf", self.runroot])
         return leftovers, mounts
+
+
+def memory_limit(cid):
+    """The memory limit the kernel holds for a container (v1 or v2)."""
+    for path in ("/sys/fs/cgroup/memory/hutch/%s/memory.limit_in_bytes" % cid,
+                 "/sys/fs/cgroup/hutch/%s/memory.max" % cid):
+        if os.path.exists(path):
+            return int(open(path).read())
+    raise AssertionError("no memory cgroup found for %s" % cid)
 
 
 def wait_for(fn, timeout=15.0, what="condition"):
@@ -151,6 +161,9 @@ class BadInput(ContainerCase):
                             "/no/such/dir")
         self.s.h("create", "--name", "taken", "busybox", check=True)
         self.assert_refused(["create", "--name", "taken", "busybox"], 125, "already in use")
+        p = self.s.h("rmi", "busybox")
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("is using its referenced image", p.stderr)
         self.s.h("rm", "taken", check=True)
         p = self.s.h("stop", "nosuchcontainer")
         self.assertEqual(p.returncode, 1)
@@ -178,6 +191,25 @@ class Day(ContainerCase):
         p = s.h("exec", "web", "sh", "-c", "echo in-$(hostname)")
         self.assertEqual(p.stdout.strip(), "in-" + cid[:12], p.stderr)
         self.assertEqual(s.h("exec", "web", "sh", "-c", "exit 7").returncode, 7)
+        # stats, and a limit changed live
+        p = s.h("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "web", check=True)
+        self.assertTrue(p.stdout.startswith("web "), p.stdout)
+        s.h("update", "--memory", "64m", "--memory-swap", "128m", "web", check=True)
+        self.assertEqual(s.inspect("web")["HostConfig"]["Memory"], 64 << 20)
+        self.assertEqual(memory_limit(cid), 64 << 20)
+        # diff, cp both ways, commit
+        s.h("exec", "web", "sh", "-c", "echo new > /newfile", check=True)
+        self.assertIn("A /newfile", s.h("diff", "web", check=True).stdout.splitlines())
+        host = os.path.join(s.tmp.path, "hostname-copy")
+        s.h("cp", "web:/etc/hostname", host, check=True)
+        self.assertEqual(open(host).read().strip(), cid[:12])
+        with open(os.path.join(s.tmp.path, "in.txt"), "w") as f:
+            f.write("copied in\n")
+        s.h("cp", os.path.join(s.tmp.path, "in.txt"), "web:/tmp/in.txt", check=True)
+        self.assertEqual(s.h("exec", "web", "cat", "/tmp/in.txt").stdout, "copied in\n")
+        s.h("commit", "-m", "snapshot", "web", "snap:1", check=True)
+        p = s.h("run", "--rm", "snap:1", "cat", "/newfile")
+        self.assertEqual((p.returncode, p.stdout), (0, "new\n"), p.stderr)
         # kill the main process from the host: the restart policy brings it back
         pid = s.inspect("web")["State"]["Pid"]
         self.assertGreater(pid, 0)

@@ -314,6 +314,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
     ms.health.on_failure = o.health_on_failure;
   }
   ms.auto_remove = o.auto_remove;
+  ms.loopback_up = o.network.empty() || o.network == "none";
   for (const auto& v : anon_created) ms.remove_dirs.push_back(paths_.root + "/volumes/" + v);
   ms.stop_signal = cs.stop_signal.empty() ? "SIGTERM" : cs.stop_signal;
   ms.stop_timeout = o.stop_timeout.value_or(10);

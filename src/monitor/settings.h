@@ -50,6 +50,7 @@ struct Settings {
   int restart_max = 0;
   bool has_healthcheck = false;
   Healthcheck health;
+  bool loopback_up = false;  // the container has its own network namespace: set its "lo" up before start
   bool auto_remove = false;  // --rm: the monitor removes the container when it ends for good
   std::vector<std::string> remove_dirs;  // with auto_remove: anonymous volume dirs to delete too
   std::string stop_signal = "SIGTERM";

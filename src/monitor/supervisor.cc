@@ -13,6 +13,7 @@
 #include "base/scope.h"
 #include "base/strings.h"
 #include "monitor/isolate.h"
+#include "monitor/netns.h"
 #include "monitor/oom.h"
 #include "monitor/process.h"
 #include "monitor/protocol.h"
@@ -223,6 +224,7 @@ Result<pid_t> Supervisor::create() {
 }
 
 Status Supervisor::start() {
+  if (s_.loopback_up) TRY(loopback_up(init_pid_));
   TRY(runtime({"start", s_.id}));
   started_mono_ = now_mono_ns();
   started_unix_ = now_unix_ns();

@@ -135,6 +135,12 @@ class Foreground(ContainerCase):
         p = self.s.h("run", "--rm", "-i", "busybox", input="echo from-sh\n")
         self.assertEqual(p.stdout.strip(), "from-sh", p.stderr)
 
+    def test_loopback_is_up(self):
+        # As docker's --network none: a private namespace with a working lo.
+        p = self.s.h("run", "--rm", "busybox", "sh", "-c",
+                     "nc -l -p 8080 > /tmp/got & sleep 0.3; echo ping | nc 127.0.0.1 8080; sleep 0.2; cat /tmp/got")
+        self.assertEqual((p.returncode, p.stdout.strip()), (0, "ping"), p.stderr)
+
     def test_init_reaps_and_forwards(self):
         p = self.s.h("run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; exit 5")
         self.assertEqual(p.returncode, 5, p.stderr)

@@ -184,12 +184,20 @@ Status update_container(Containers& cs, const std::string& ref, const UpdateOpti
   bool live = (row.status == state::Status::kRunning || row.status == state::Status::kPaused) && row.pid > 0;
   if (o.has_resources() && live) {
     json::Ptr res(update_resources(*merged, o));
-    // crun 1.8 writes a pids limit of -1 to pids.max as is, which the
-    // kernel refuses; PID_MAX_LIMIT (include/linux/threads.h) is the
-    // highest limit pids.max takes and lets every pid the kernel can give.
-    if (o.pids_limit && merged->pids_limit <= 0 &&
-        fs::basename(json::string_of(doc.get(), "RuntimePath")) == "crun")
-      json_object_set_new(res.get(), "pids", json_pack("{s:I}", "limit", (json_int_t)4194304));
+    if (fs::basename(json::string_of(doc.get(), "RuntimePath")) == "crun") {
+      // crun 1.8 cannot lift these limits: it writes a pids limit of -1 to
+      // pids.max as is (EINVAL) and a quota of -1 as an unsigned number
+      // (ERANGE). What it can write lets as much: PID_MAX_LIMIT
+      // (include/linux/threads.h), the highest pids.max, and a quota of
+      // every online CPU.
+      if (o.pids_limit && merged->pids_limit <= 0)
+        json_object_set_new(res.get(), "pids", json_pack("{s:I}", "limit", (json_int_t)4194304));
+      if (o.cpus && merged->nano_cpus <= 0) {
+        long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+        json_t* cpu = json_object_get(res.get(), "cpu");
+        json_object_set_new(cpu, "quota", json_integer(static_cast<json_int_t>(n > 0 ? n : 1) * kCfsPeriod));
+      }
+    }
     std::string file = cs.paths().rundir(row.id) + "/update-" + std::to_string(::getpid()) + ".json";
     TRY_CTX(fs::write_file(file, json::dump(res.get()), 0600), what);
     Status st = cs.runtime_call(row, {"update", "--resources", file, row.id});

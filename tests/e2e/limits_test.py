@@ -137,10 +137,11 @@ class RunLimits(LimitCase):
             else:
                 self.assertIn("%s 1048576" % majmin, self.cg("lim", "blkio", "blkio.throttle.read_bps_device"))
                 self.assertIn("%s 100" % majmin, self.cg("lim", "blkio", "blkio.throttle.write_iops_device"))
-        inside = self.sh("lim", "ulimit -n; ulimit -Hn; df -k /dev/shm | tail -1; cat /proc/sys/kernel/msgmax; "
-                                "cat /proc/1/oom_score_adj")
+        # The container's own process (pid 1): what exec starts may differ.
+        inside = self.sh("lim", "grep 'open files' /proc/1/limits | tr -s ' ' | cut -d' ' -f4,5 | tr ' ' '\\n'; "
+                                "df -k /dev/shm | tail -1; cat /proc/sys/kernel/msgmax; cat /proc/1/oom_score_adj")
         lines = inside.splitlines()
-        self.assertEqual(lines[0:2], ["1024", "2048"])
+        self.assertEqual(lines[0:2], ["1024", "2048"], inside)
         self.assertEqual(lines[2].split()[1], "32768", inside)
         self.assertEqual(lines[3:5], ["65536", "500"])
 
@@ -205,8 +206,11 @@ class Update(LimitCase):
         check()
         # Limits lifted: unlimited pids and CPU.
         s.h("update", "--pids-limit", "-1", "--cpus", "0", "up", check=True)
-        self.assertEqual(self.pids_max("up"), "max")
-        self.assertEqual(self.cpu_quota("up")[0], -1)
+        # crun 1.8 cannot write "max" / -1: hutch gives it the highest
+        # pids.max and a quota of every CPU instead.
+        self.assertIn(self.pids_max("up"), ("max", "4194304"))
+        quota, period = self.cpu_quota("up")
+        self.assertTrue(quota == -1 or quota >= ncpu * period, (quota, period))
         self.assertEqual(s.inspect("up")["HostConfig"]["NanoCpus"], 0)
 
     def test_memory_update_seen_from_outside(self):

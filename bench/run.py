@@ -93,7 +93,7 @@ def main():
 
             # Monitor vs conmon.
             cid = subprocess.check_output(hutch + ["run", "-d", "busybox", "sleep", "120"], text=True).strip()
-            mon_pid = int(open(os.path.join(runroot, cid, "monitor.pid")).read().split()[0])
+            mon_pid = int(open(os.path.join(runroot, cid[:12], "monitor.pid")).read().split()[0])
             pcid = subprocess.check_output(pod + ["run", "-d", "--network", "none"] + PODMAN_LIMITS +
                                            ["localhost/busybox", "sleep", "120"], text=True).strip()
             conmon = int(subprocess.check_output(pod + ["inspect", "--format", "{{.State.ConmonPid}}", pcid],

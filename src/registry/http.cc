@@ -1,6 +1,6 @@
 #include "registry/http.h"
 
-#include <curl/curl.h>
+#include "registry/internal/curl_api.h"
 
 #include <algorithm>
 #include <cctype>
@@ -19,6 +19,7 @@ struct Transfer {
   size_t max_body;
   HttpResponse resp;
   CURL* curl;
+  const internal::CurlApi* api;
   bool sink_failed = false;
   Error sink_error;
   bool too_big = false;
@@ -57,7 +58,7 @@ size_t on_body(char* data, size_t size, size_t n, void* p) {
   auto* t = static_cast<Transfer*>(p);
   size_t len = size * n;
   long status = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  t->api->easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
   if (*t->sink && status >= 200 && status < 300) {
     Status st = (*t->sink)(data, len, status);
     if (!st.ok()) {
@@ -122,13 +123,23 @@ int errno_for(CURLcode c) {
 
 }  // namespace
 
-void http_global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void http_global_init() {
+  auto api = internal::curl_api();
+  if (api.ok()) (*api)->global_init(CURL_GLOBAL_DEFAULT);
+}
 
 bool is_transient(const Error& e) {
   return e.code() == ECONNRESET || e.code() == ETIMEDOUT || e.code() == ECONNREFUSED;
 }
 
-Http::Http(TlsConfig tls) : curl_(curl_easy_init()), tls_(std::move(tls)) {
+Http::Http(TlsConfig tls) : tls_(std::move(tls)) {
+  auto api = internal::curl_api();
+  if (api.ok()) {
+    api_ = *api;
+    curl_ = api_->easy_init();
+  } else {
+    load_error_ = api.error().message();
+  }
   if (!tls_.extra_ca_pem.empty()) {
     // CURLOPT_CAINFO_BLOB replaces the default bundle, so the system CAs go
     // in front of the registry's own (docker's certs.d adds, never replaces).
@@ -137,80 +148,83 @@ Http::Http(TlsConfig tls) : curl_(curl_easy_init()), tls_(std::move(tls)) {
   }
 }
 
-Http::~Http() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+Http::~Http() {
+  if (curl_) api_->easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 Result<HttpResponse> Http::send(const HttpRequest& req, const BodySink& sink, size_t max_body) {
   CURL* c = static_cast<CURL*>(curl_);
+  if (!api_) return Error::plain(ENOENT, load_error_);
   if (!c) return Error::plain(ENOMEM, "start an HTTP client (curl_easy_init failed)");
-  curl_easy_reset(c);
-  Transfer t{&req, &sink, max_body, {}, c};
-  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+  api_->easy_reset(c);
+  Transfer t{&req, &sink, max_body, {}, c, api_};
+  api_->easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  api_->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  api_->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  api_->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  api_->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  api_->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  api_->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
   // A stalled connection (under 1 byte/s for 60 s) counts as dropped.
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "hutch/" HUTCH_VERSION);
-  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  api_->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  api_->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+  api_->easy_setopt(c, CURLOPT_USERAGENT, "hutch/" HUTCH_VERSION);
+  api_->easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
+  api_->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  api_->easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  api_->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  api_->easy_setopt(c, CURLOPT_WRITEDATA, &t);
   if (!tls_.verify) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    api_->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    api_->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   struct curl_blob ca_blob;
   if (!tls_.extra_ca_pem.empty()) {
     ca_blob.data = tls_.extra_ca_pem.data();
     ca_blob.len = tls_.extra_ca_pem.size();
     ca_blob.flags = CURL_BLOB_NOCOPY;
-    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca_blob);
+    api_->easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca_blob);
   }
-  if (!tls_.client_cert.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, tls_.client_cert.c_str());
-  if (!tls_.client_key.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, tls_.client_key.c_str());
+  if (!tls_.client_cert.empty()) api_->easy_setopt(c, CURLOPT_SSLCERT, tls_.client_cert.c_str());
+  if (!tls_.client_key.empty()) api_->easy_setopt(c, CURLOPT_SSLKEY, tls_.client_key.c_str());
 
   struct curl_slist* hdrs = nullptr;
-  for (const auto& h : req.headers) hdrs = curl_slist_append(hdrs, h.c_str());
+  for (const auto& h : req.headers) hdrs = api_->slist_append(hdrs, h.c_str());
   // No "Expect: 100-continue" round trip before uploads.
-  hdrs = curl_slist_append(hdrs, "Expect:");
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+  hdrs = api_->slist_append(hdrs, "Expect:");
+  api_->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 
   bool has_body = req.body_reader || !req.body.empty();
   if (req.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    api_->easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (has_body) {
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, &t);
+    api_->easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    api_->easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    api_->easy_setopt(c, CURLOPT_READDATA, &t);
     int64_t size = req.body_reader ? req.body_size : static_cast<int64_t>(req.body.size());
-    if (size >= 0) curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    if (size >= 0) api_->easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+    api_->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   } else if (req.method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+    api_->easy_setopt(c, CURLOPT_POST, 1L);
+    api_->easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    api_->easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
   } else if (req.method != "GET") {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    api_->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
 
   char errbuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  CURLcode rc = curl_easy_perform(c);
-  curl_slist_free_all(hdrs);
+  api_->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  CURLcode rc = api_->easy_perform(c);
+  api_->slist_free_all(hdrs);
   std::string what = req.method + " " + req.url;
   if (t.sink_failed) return std::move(t.sink_error);
   if (t.reader_failed) return std::move(t.reader_error).with_context(what + ": read the request body");
   if (t.too_big) return Error::plain(EFBIG, what + ": response body larger than " + std::to_string(max_body) + " bytes");
   if (rc != CURLE_OK) {
-    std::string text = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    std::string text = errbuf[0] ? errbuf : api_->easy_strerror(rc);
     return Error::plain(errno_for(rc), what + ": " + text);
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.resp.status);
+  api_->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &t.resp.status);
   return std::move(t.resp);
 }
 

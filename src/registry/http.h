@@ -19,6 +19,9 @@
 #include "base/error.h"
 
 namespace hutch::registry {
+namespace internal {
+struct CurlApi;
+}  // namespace internal
 
 // Must run once before any thread makes an Http (curl_global_init).
 void http_global_init();
@@ -72,7 +75,9 @@ class Http {
   Result<HttpResponse> send(const HttpRequest& req, const BodySink& sink = {}, size_t max_body = 8 << 20);
 
  private:
-  void* curl_;
+  const internal::CurlApi* api_ = nullptr;  // null when libcurl could not be loaded
+  void* curl_ = nullptr;
+  std::string load_error_;
   TlsConfig tls_;
 };
 

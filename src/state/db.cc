@@ -346,6 +346,12 @@ Result<Db> Db::open(const std::string& path) {
   if (rc != SQLITE_OK) return sql_error(raw, rc, step);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // Every hutch command and monitor step is a short-lived connection, often
+  // the only one: by default the last to close checkpoints the WAL into the
+  // database and deletes it, with two fsyncs, several milliseconds each
+  // time. Commits stay durable in the WAL (synchronous=NORMAL); SQLite's
+  // automatic checkpoint (every 1000 pages) still folds them in.
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   TRY_CTX(setup(raw), step);
   return db;
 }

@@ -35,6 +35,14 @@ Supervisor::Supervisor(Settings s, int sync_fd) : s_(std::move(s)), sync_(sync_f
 
 // --- database -----------------------------------------------------------------
 
+// Each database step runs in a short-lived child (isolate.h), a few
+// milliseconds apiece: events wait in pending_events_ and go in with the
+// next row update (or before the loop next waits), one child for both.
+Status Supervisor::write_pending_events(state::Db& db) {
+  for (const auto& e : pending_events_) TRY(db.add_event(e));
+  return {};
+}
+
 std::optional<std::string> Supervisor::record(const std::function<std::string(state::ContainerRow&)>& change) {
   if (s_.db.empty()) return std::nullopt;
   auto r = in_child([&]() -> Result<std::string> {
@@ -44,31 +52,40 @@ std::optional<std::string> Supervisor::record(const std::function<std::string(st
       out = change(row);
       return {};
     }));
+    TRY(write_pending_events(db));
     return out;
   });
   if (!r.ok()) {
     log::warn(kComponent, "record the container's state: " + r.error().message());
     return std::nullopt;
   }
+  pending_events_.clear();
   return std::move(*r);
 }
 
 void Supervisor::event(const std::string& action, const std::vector<std::pair<std::string, std::string>>& attrs) {
   if (s_.db.empty()) return;
+  json::Ptr a(json_object());
+  for (const auto& [k, v] : attrs) json_object_set_new(a.get(), k.c_str(), json::str(v));
+  if (!s_.name.empty()) json_object_set_new(a.get(), "name", json::str(s_.name));
+  state::EventRow e;
+  e.type = "container";
+  e.action = action;
+  e.id = s_.id;
+  e.time = now_unix_ns();
+  e.attributes = json::dump(a.get());
+  pending_events_.push_back(std::move(e));
+}
+
+void Supervisor::flush_events() {
+  if (pending_events_.empty() || s_.db.empty()) return;
   auto r = in_child([&]() -> Result<std::string> {
     ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
-    json::Ptr a(json_object());
-    for (const auto& [k, v] : attrs) json_object_set_new(a.get(), k.c_str(), json::str(v));
-    if (!s_.name.empty()) json_object_set_new(a.get(), "name", json::str(s_.name));
-    state::EventRow e;
-    e.type = "container";
-    e.action = action;
-    e.id = s_.id;
-    e.attributes = json::dump(a.get());
-    TRY(db.add_event(e));
+    TRY(write_pending_events(db));
     return std::string();
   });
-  if (!r.ok()) log::warn(kComponent, "record event \"" + action + "\": " + r.error().message());
+  if (!r.ok()) log::warn(kComponent, "record events: " + r.error().message());
+  pending_events_.clear();
 }
 
 // --- set-up and tear-down -------------------------------------------------------
@@ -144,13 +161,18 @@ void Supervisor::teardown(bool remove) {
   io_.close();
   if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());
   if (remove) {
+    event("destroy", {});
     if (!s_.db.empty()) {
       auto r = in_child([&]() -> Result<std::string> {
         ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
         TRY(db.remove(s_.id));
+        // --rm takes the container's anonymous volumes along (their dirs below).
+        for (const auto& d : s_.remove_dirs) (void)db.remove_volume(fs::basename(d));
+        TRY(write_pending_events(db));
         return std::string();
       });
       if (!r.ok()) log::warn(kComponent, "remove the container's row: " + r.error().message());
+      else pending_events_.clear();
     }
     if (!is_mount_point(s_.rootfs.target.empty() ? s_.bundle + "/rootfs" : s_.rootfs.target)) {
       if (auto st = fs::remove_all(s_.bundle); !st.ok()) log::warn(kComponent, st.error().message());
@@ -160,7 +182,6 @@ void Supervisor::teardown(bool remove) {
     for (const auto& d : s_.remove_dirs) {
       if (auto st = fs::remove_all(d); !st.ok()) log::warn(kComponent, st.error().message());
     }
-    event("destroy", {});
     attach_.end_all(exit_code_);
     attach_.close();
   } else {
@@ -379,6 +400,7 @@ void Supervisor::supervise() {
   // the code the burst used is unmapped again (resident.h).
   constexpr int kQuietMs = 2000;
   bool trimmed = true;
+  flush_events();
   while (!exited_) {
     auto n = loop_.run_once(trimmed ? -1 : kQuietMs);
     if (!n.ok()) {

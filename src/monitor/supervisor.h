@@ -58,6 +58,9 @@ class Supervisor {
   // not be used (logged, never fatal).
   std::optional<std::string> record(const std::function<std::string(state::ContainerRow&)>& change);
   void event(const std::string& action, const std::vector<std::pair<std::string, std::string>>& attrs);
+  void flush_events();
+  Status write_pending_events(state::Db& db);
+  std::vector<state::EventRow> pending_events_;
 
   Settings s_;
   UniqueFd sync_;

@@ -27,6 +27,7 @@
 #include "runtime/init.h"
 #include "runtime/internal_create.h"
 #include "runtime/seccomp.h"
+#include "runtime/seccomp_cache.h"
 #include "runtime/terminal.h"
 
 namespace hutch::runtime {
@@ -136,7 +137,7 @@ std::string hook_state_json(const ContainerState& st, const char* status) {
   return hook_state_json(st.oci_version, st.id, status, st.pid, st.bundle, st.annotations);
 }
 
-Result<Prepared> prepare_create(const StateStore&, const CreateOptions& opts, bool start_now) {
+Result<Prepared> prepare_create(const StateStore& store, const CreateOptions& opts, bool start_now) {
   TRY(StateStore::validate_id(opts.id));
   Prepared pr;
   std::string bundle = fs::absolute(opts.bundle);
@@ -178,7 +179,7 @@ Result<Prepared> prepare_create(const StateStore&, const CreateOptions& opts, bo
   pr.state.new_pid_ns = s.has_new_namespace(oci::NamespaceType::kPid);
   pr.config_text = std::move(text).value();
   if (s.linux->seccomp) {
-    auto f = seccomp::compile(*s.linux->seccomp);
+    auto f = seccomp::compile_cached(*s.linux->seccomp, store.root() + "/.seccomp");
     if (!f.ok()) return std::move(f).error().context("invalid \"" + config_path + "\"");
     pr.seccomp = std::make_unique<seccomp::Filter>(std::move(f).value());
   }

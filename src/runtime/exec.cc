@@ -16,6 +16,7 @@
 #include "runtime/container.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
+#include "runtime/seccomp_cache.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "runtime/tty_proxy.h"
@@ -94,7 +95,7 @@ Result<int> exec_container(const StateStore& store, const ExecOptions& opts) {
     // A notify action needs the agent of the container; exec gets errno instead.
     for (auto& s : sc.syscalls)
       if (s.action == oci::SeccompAction::kNotify) s.action = oci::SeccompAction::kErrno;
-    ASSIGN_OR_RETURN(auto f, seccomp::compile(sc));
+    ASSIGN_OR_RETURN(auto f, seccomp::compile_cached(sc, store.root() + "/.seccomp"));
     filter = std::make_unique<seccomp::Filter>(std::move(f));
   }
   ASSIGN_OR_RETURN(auto cg, cgroup::Manager::from_json(v.state.cgroup.get()));

@@ -1,6 +1,11 @@
 #include "runtime/seccomp.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -209,13 +214,15 @@ Result<Plan> plan(const oci::Seccomp& p) {
 }
 
 Filter::Filter(Filter&& o) noexcept
-    : ctx_(std::exchange(o.ctx_, nullptr)), uses_notify_(o.uses_notify_) {}
+    : ctx_(std::exchange(o.ctx_, nullptr)), uses_notify_(o.uses_notify_), bpf_(std::move(o.bpf_)), flags_(o.flags_) {}
 
 Filter& Filter::operator=(Filter&& o) noexcept {
   if (this != &o) {
     if (ctx_) seccomp_release(ctx_);
     ctx_ = std::exchange(o.ctx_, nullptr);
     uses_notify_ = o.uses_notify_;
+    bpf_ = std::move(o.bpf_);
+    flags_ = o.flags_;
   }
   return *this;
 }
@@ -274,7 +281,46 @@ bool needs_listener(const oci::Seccomp& profile) {
   return false;
 }
 
+unsigned load_flags(const Plan& plan) {
+  unsigned f = 0;
+  if (plan.tsync) f |= SECCOMP_FILTER_FLAG_TSYNC;
+  if (plan.log) f |= SECCOMP_FILTER_FLAG_LOG;
+  if (plan.spec_allow) f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  return f;
+}
+
+Result<std::string> export_bpf(const Filter& filter) {
+  if (!filter.ctx()) return Error(EINVAL, "export seccomp filter: no filter");
+  UniqueFd mem(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
+  if (!mem) return Error::from_errno("export seccomp filter: memfd_create");
+  int rc = seccomp_export_bpf(filter.ctx(), mem.get());
+  if (rc < 0) return Error(-rc, "export seccomp filter");
+  std::string out;
+  char buf[8192];
+  for (off_t off = 0;;) {
+    ssize_t n = ::pread(mem.get(), buf, sizeof buf, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::from_errno("export seccomp filter: read");
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    off += n;
+  }
+  if (out.empty() || out.size() % sizeof(struct sock_filter) != 0)
+    return Error(EINVAL, "export seccomp filter: bad program size " + std::to_string(out.size()));
+  return out;
+}
+
 Result<int> load(Filter& filter) {
+  if (!filter.bpf().empty()) {
+    // A program compiled before (seccomp_cache.h): install it as libseccomp's
+    // seccomp_load() would, with the same flags (seccomp(2)).
+    struct sock_fprog prog;
+    prog.len = static_cast<unsigned short>(filter.bpf().size() / sizeof(struct sock_filter));
+    prog.filter = reinterpret_cast<struct sock_filter*>(const_cast<char*>(filter.bpf().data()));
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter.flags(), &prog) != 0)
+      return Error::from_errno("load seccomp filter");
+    return -1;
+  }
   if (!filter.ctx()) return Error(EINVAL, "load seccomp filter: no filter");
   int rc = seccomp_load(filter.ctx());
   if (rc < 0) return Error(-rc, "load seccomp filter");

@@ -66,11 +66,14 @@ Result<Plan> plan(const oci::Seccomp& profile);
 // requires an error when it is given for any other action.
 Result<uint32_t> action_value(oci::SeccompAction action, std::optional<uint32_t> errno_ret);
 
-// The libseccomp filter context; releases it on destruction.
+// The filter to install: a libseccomp context (released on destruction),
+// or a BPF program compiled earlier (seccomp_cache.h) with its
+// SECCOMP_FILTER_FLAG_* flags.
 class Filter {
  public:
   Filter() = default;
   Filter(void* ctx, bool uses_notify) : ctx_(ctx), uses_notify_(uses_notify) {}
+  Filter(std::string bpf, unsigned flags) : bpf_(std::move(bpf)), flags_(flags) {}
   Filter(Filter&& o) noexcept;
   Filter& operator=(Filter&& o) noexcept;
   Filter(const Filter&) = delete;
@@ -79,11 +82,21 @@ class Filter {
 
   void* ctx() const { return ctx_; }  // scmp_filter_ctx
   bool uses_notify() const { return uses_notify_; }
+  const std::string& bpf() const { return bpf_; }  // struct sock_filter[]; "" with a context
+  unsigned flags() const { return flags_; }
 
  private:
   void* ctx_ = nullptr;
   bool uses_notify_ = false;
+  std::string bpf_;
+  unsigned flags_ = 0;
 };
+
+// The SECCOMP_FILTER_FLAG_* flags a Plan's filter is loaded with.
+unsigned load_flags(const Plan& plan);
+// The program libseccomp generates for a compiled context (struct
+// sock_filter[] as bytes).
+Result<std::string> export_bpf(const Filter& filter);
 
 // Builds the filter: every architecture, the default action, the flags as
 // filter attributes, every rule. libseccomp's own no_new_privs setting is

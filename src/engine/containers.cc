@@ -150,7 +150,20 @@ Result<std::string> Containers::create(const RunOptions& o) {
   const json_t* image_config = json_object_get(image_doc.get(), "config");
   ASSIGN_OR_RETURN(auto runtime, resolve_runtime(o.runtime));
 
-  std::string name = o.name.empty() ? random_name() : o.name;
+  std::string id = new_container_id();
+  std::string name = o.name;
+  // A generated name that is taken is drawn again (docker does the same),
+  // with a numeric suffix once the word pairs run short.
+  for (int attempt = 0; name.empty() && attempt < 64; ++attempt) {
+    std::string candidate = random_name();
+    if (attempt >= 8) candidate += "_" + std::to_string(attempt);
+    auto taken = db_.find(candidate);
+    if (!taken.ok() || taken->name != candidate) {
+      name = candidate;
+      break;
+    }
+  }
+  if (name.empty()) name = "hutch_" + id.substr(0, 12);
   if (!valid_name(name))
     return Error::plain(EINVAL, "invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   if (name[0] == '/') name.erase(0, 1);
@@ -172,7 +185,6 @@ Result<std::string> Containers::create(const RunOptions& o) {
                                       m.source);
     TRY_CTX(fs::mkdir_p(m.source, 0755), "create the bind source \"" + m.source + "\"");
   }
-  std::string id = new_container_id();
   std::string dir = paths_.dir(id);
   ASSIGN_OR_RETURN(std::vector<std::string> lower, layer_dirs(paths_.root, rec));
 

@@ -67,7 +67,13 @@ Result<Parsed> parse_args(const std::vector<std::string>& argv, size_t start, co
     } else {
       if (has_value && value != "true" && value != "false")
         return Error::plain(EINVAL, "invalid boolean value \"" + value + "\" for -" + body);
-      if (!has_value || value == "true") p.values[spec->name].push_back("true");
+      if (!has_value || value == "true") {
+        p.values[spec->name].push_back("true");
+        p.set_false.erase(spec->name);
+      } else {
+        p.values.erase(spec->name);
+        p.set_false.insert(spec->name);
+      }
     }
   }
   for (; i < argv.size(); ++i) p.positional.push_back(argv[i]);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct Parsed {
     return it == values.end() || it->second.empty() ? def : it->second.back();
   }
   const std::vector<std::string>& all(const std::string& n) const;
+  // Boolean flags given as "--name=false" (has() is false for them): lets
+  // flags that default to true (--sig-proxy, commit --pause) be turned off.
+  std::set<std::string> set_false;
+  bool is_false(const std::string& n) const { return set_false.count(n) > 0; }
 };
 
 // Parses argv[start..]; "--help"/"-h" sets the "help" value ("-h" only when

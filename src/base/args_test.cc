@@ -187,4 +187,18 @@ TEST(ArgsCombined, DockerStyleShortBooleans) {
 }
 
 }  // namespace
+TEST(Args, BooleanFalseIsRecorded) {
+  std::vector<OptSpec> specs = {{"sig-proxy", "", false, false, ""}, {"rm", "", false, false, ""}};
+  auto p = parse_args({"run", "--sig-proxy=false", "--rm=true", "img"}, 1, specs);
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->has("sig-proxy"));
+  EXPECT_TRUE(p->is_false("sig-proxy"));
+  EXPECT_TRUE(p->has("rm"));
+  EXPECT_FALSE(p->is_false("rm"));
+  auto q = parse_args({"run", "--rm=false", "--rm", "img"}, 1, specs);
+  ASSERT_TRUE(q.ok());
+  EXPECT_TRUE(q->has("rm"));
+  EXPECT_FALSE(q->is_false("rm"));
+}
+
 }  // namespace hutch

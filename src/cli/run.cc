@@ -151,7 +151,7 @@ int cmd_run(const Global& g, const Args& a, size_t start) {
   }
   std::string cid = *id;
   engine::Containers* csp = &*cs;
-  if (!o->tty) ao.forward = [csp, cid](int sig) { (void)csp->kill(cid, std::to_string(sig)); };
+  if (!o->tty && o->sig_proxy) ao.forward = [csp, cid](int sig) { (void)csp->kill(cid, std::to_string(sig)); };
   auto rc = attach_and_start(*cs, cid, ao, o->auto_remove, &start_code);
   if (!rc.ok()) {
     if (o->auto_remove) (void)cs->remove(cid, true, true);
@@ -231,7 +231,7 @@ int cmd_attach(const Global& g, const Args& a, size_t start) {
   ao.detach_keys = p->get("detach-keys");
   std::string cid = row->id;
   engine::Containers* csp = &*cs;
-  if (!ao.tty) ao.forward = [csp, cid](int sig) { (void)csp->kill(cid, std::to_string(sig)); };
+  if (!ao.tty && !p->is_false("sig-proxy")) ao.forward = [csp, cid](int sig) { (void)csp->kill(cid, std::to_string(sig)); };
   auto sock = monitor::connect_attach(cs->paths().rundir(row->id), ao.in, ao.out, ao.err);
   if (!sock.ok()) return fail(sock.error());
   auto end = attach_session(sock->get(), ao);

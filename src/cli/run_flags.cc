@@ -397,6 +397,7 @@ Result<engine::RunOptions> run_options_from(const Parsed& p) {
   o.image = p.positional[0];
   o.command.assign(p.positional.begin() + 1, p.positional.end());
   if (p.has("entrypoint")) o.entrypoint = p.get("entrypoint");
+  o.sig_proxy = !p.is_false("sig-proxy");
   o.name = p.get("name");
   for (const auto& f : p.all("env-file")) {
     ASSIGN_OR_RETURN(auto env, engine::read_env_file(f));

@@ -257,6 +257,38 @@ class Day(ContainerCase):
         wait_for(lambda: self.status("tty") == "exited", what="exited")
 
 
+class Boot(ContainerCase):
+    """A host crash, simulated: every monitor and container process is
+    SIGKILLed and the run dir (a tmpfs, empty after a reboot) is wiped;
+    `hutch boot` cleans up and starts what the restart policies ask for."""
+
+    def test_boot_after_crash(self):
+        s = self.s
+        s.h("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "1000", check=True)
+        s.h("run", "-d", "--name", "unless", "--restart", "unless-stopped", "busybox", "sleep", "1000", check=True)
+        s.h("run", "-d", "--name", "stopped", "--restart", "unless-stopped", "busybox", "sleep", "1000", check=True)
+        s.h("stop", "-t", "0", "stopped", check=True)
+        s.h("run", "-d", "--name", "plain", "busybox", "sleep", "1000", check=True)
+        for name in ("always", "unless", "plain"):
+            info = s.inspect(name)
+            monitor = int(open(os.path.join(s.runroot, info["Id"][:12], "monitor.pid")).read().split()[0])
+            os.kill(monitor, signal.SIGKILL)
+            os.kill(info["State"]["Pid"], signal.SIGKILL)
+        time.sleep(0.3)
+        subprocess.run(["rm", "-rf", s.runroot], check=True)
+        p = s.h("boot", check=True)
+        started = set(p.stdout.split())
+        ids = {n: s.inspect(n)["Id"] for n in ("always", "unless", "stopped", "plain")}
+        self.assertEqual(started, {ids["always"], ids["unless"]}, p.stderr)
+        self.assertEqual(self.status("always"), "running")
+        self.assertEqual(self.status("unless"), "running")
+        self.assertEqual(self.status("stopped"), "exited")
+        self.assertEqual(self.status("plain"), "exited")
+        self.assertEqual(s.h("exec", "always", "true").returncode, 0)
+        # A second boot starts nothing more.
+        self.assertEqual(s.h("boot", check=True).stdout.split(), [])
+
+
 class Survival(ContainerCase):
     def test_outlives_sigkilled_hutch(self):
         s = self.s

@@ -1,5 +1,6 @@
 // Containers: start, stop, kill, rm, pause, rename, wait, and reading rows
 // back with reconciliation (containers.h).
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -107,7 +108,23 @@ Status Containers::cleanup_stopped(const state::ContainerRow& row) {
   if (::umount2(rootfs.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     log::warn("engine", "unmount \"" + rootfs + "\": " + std::strerror(errno));
   (void)fs::remove_all(paths_.rundir(row.id));
+  remove_cgroups(row.id);
   return {};
+}
+
+// The container's cgroups ("/hutch/<id>", containers.cc) when the runtime
+// could not remove them: its state went with the run dir (a wiped /run).
+// rmdir only ever removes an empty cgroup, so live ones are safe.
+void Containers::remove_cgroups(const std::string& id) {
+  std::string rel = "/hutch/" + id;
+  (void)::rmdir(("/sys/fs/cgroup" + rel).c_str());  // v2
+  DIR* d = ::opendir("/sys/fs/cgroup");
+  if (!d) return;
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    (void)::rmdir(("/sys/fs/cgroup/" + std::string(e->d_name) + rel).c_str());
+  }
+  ::closedir(d);
 }
 
 Status Containers::reconcile(state::ContainerRow& row) {

@@ -81,6 +81,7 @@ class Containers {
   Containers(ContainerPaths p, state::Db db) : paths_(std::move(p)), db_(std::move(db)) {}
   Status reconcile(state::ContainerRow& row);
   Status cleanup_stopped(const state::ContainerRow& row);
+  static void remove_cgroups(const std::string& id);
   Status wait_stopped(const std::string& id, int64_t timeout_ms);
 
   ContainerPaths paths_;

@@ -287,6 +287,12 @@ class Boot(ContainerCase):
         self.assertEqual(s.h("exec", "always", "true").returncode, 0)
         # A second boot starts nothing more.
         self.assertEqual(s.h("boot", check=True).stdout.split(), [])
+        # Removed, they leave no cgroup behind (the killed ones' runtime
+        # state went with the wiped run dir).
+        s.h("rm", "-f", *ids.values(), check=True)
+        import glob
+        left = [g for cid in ids.values() for g in glob.glob("/sys/fs/cgroup/*/hutch/%s" % cid)]
+        self.assertEqual(left, [])
 
 
 class Survival(ContainerCase):

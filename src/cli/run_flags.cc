@@ -117,7 +117,9 @@ Status log_options(const Parsed& p, RunOptions& o) {
     if (eq == std::string::npos) return invalid("invalid key value pair format in log opts: \"" + kv + "\"");
     std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
     if (k == "max-size" || k == "rate") {
-      TRY(engine::parse_size("--log-opt " + k, v));
+      // rate is BYTES per second: "1m" or "1m/s".
+      std::string size = k == "rate" && v.size() > 2 && v.compare(v.size() - 2, 2, "/s") == 0 ? v.substr(0, v.size() - 2) : v;
+      TRY(engine::parse_size("--log-opt " + k, size));
     } else if (k == "max-file") {
       auto n = parse_int(v);
       if (!n || *n < 1) return invalid("max-file cannot be less than 1");

@@ -257,6 +257,61 @@ class Day(ContainerCase):
         wait_for(lambda: self.status("tty") == "exited", what="exited")
 
 
+class Logs(ContainerCase):
+    def test_follow_tail_since_new(self):
+        s = self.s
+        s.h("run", "-d", "--name", "talker", "busybox", "sh", "-c",
+            "for i in 1 2 3; do echo line$i; done; echo oops >&2; sleep 1.5; echo late", check=True)
+        p = subprocess.run(s.argv("logs", "-f", "talker"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=30)
+        self.assertEqual(p.stdout, "line1\nline2\nline3\nlate\n")
+        self.assertEqual(p.stderr, "oops\n")
+        # --tail counts both streams' lines, as docker's does.
+        p = s.h("logs", "--tail", "2", "talker")
+        self.assertEqual((p.stdout, p.stderr), ("late\n", "oops\n"))
+        self.assertEqual(s.h("logs", "--since", "2099-01-01T00:00:00Z", "talker").stdout, "")
+        stamped = s.h("logs", "-t", "--tail", "1", "talker").stdout
+        self.assertRegex(stamped, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z late\n$")
+        # --new: what nobody has seen yet, then nothing.
+        self.assertIn("line1", s.h("logs", "--new", "talker").stdout)
+        self.assertEqual(s.h("logs", "--new", "talker").stdout, "")
+        s.h("start", "talker", check=True)
+        wait_for(lambda: self.status("talker") == "exited", what="second run")
+        self.assertEqual(s.h("logs", "--new", "talker").stdout, "line1\nline2\nline3\nlate\n")
+
+    def test_size_cap_and_rate(self):
+        s = self.s
+        s.h("run", "--name", "big", "--log-opt", "max-size=4k", "--log-opt", "max-file=2", "busybox", "sh", "-c",
+            "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done", check=True)
+        log_path = s.inspect("big")["LogPath"]
+        files = sorted(f for f in os.listdir(os.path.dirname(log_path)) if f.startswith("ctr.log"))
+        self.assertEqual(files, ["ctr.log", "ctr.log.1"])
+        self.assertLessEqual(sum(os.path.getsize(os.path.join(os.path.dirname(log_path), f)) for f in files),
+                             2 * 4096)
+        out = s.h("logs", "big").stdout.split()
+        self.assertEqual(out[-1], "line-1999")
+        self.assertEqual(out, ["line-%d" % i for i in range(2000 - len(out), 2000)])
+        # rate: a burst far above 1 KiB/s loses lines and says how much.
+        s.h("run", "--name", "noisy", "--log-opt", "rate=1k/s", "busybox", "sh", "-c",
+            "i=0; while [ $i -lt 3000 ]; do echo noise-$i; i=$((i+1)); done; sleep 1.2; echo done", check=True)
+        p = s.h("logs", "noisy")
+        self.assertLess(p.stdout.count("noise-"), 3000)
+        self.assertIn("dropped", p.stderr)
+        self.assertTrue(p.stdout.endswith("done\n"), p.stdout[-200:])
+
+    def test_log_path_in_ram(self):
+        s = self.s
+        d = "/run/hutch/%s" % ht.unique_id("logs")
+        os.makedirs(d)
+        try:
+            s.h("run", "--name", "ram", "--log-opt", "path=%s/" % d, "busybox", "echo", "in-ram", check=True)
+            self.assertEqual(s.h("logs", "ram").stdout, "in-ram\n")
+            self.assertTrue(any(f.endswith(".log") for f in os.listdir(d)))
+        finally:
+            s.h("rm", "-f", "ram")
+            subprocess.run(["rm", "-rf", d])
+
+
 class Boot(ContainerCase):
     """A host crash, simulated: every monitor and container process is
     SIGKILLed and the run dir (a tmpfs, empty after a reboot) is wiped;

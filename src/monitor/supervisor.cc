@@ -422,6 +422,14 @@ bool Supervisor::record_exit(int code, int64_t ran_ns) {
   uint64_t dropped = log_ ? log_->dropped() : 0;
   bool in_place = restart_in_place_;
   bool oom = oom_killed_;
+  if (s_.auto_remove && !in_place) {
+    // --rm (never with a restart policy): the row goes in teardown, with
+    // these events, in one step; recording the exit first would only cost
+    // another child.
+    if (oom) event("oom", {});
+    event("die", {{"exitCode", std::to_string(code)}, {"execDuration", std::to_string(ran_ns / 1'000'000'000)}});
+    return false;
+  }
   auto got = record([&](state::ContainerRow& r) {
     // The policy as it is now: `update --restart` rewrites monitor.json
     // while the container runs (read here, in the child).

@@ -217,6 +217,11 @@ hutch::Status setup(sqlite3* db) {
   // corrupts the file; fsync only at checkpoints.
   TRY(exec(db, "PRAGMA synchronous=NORMAL", "set synchronous mode"));
   TRY(exec(db, "PRAGMA foreign_keys=OFF", "set foreign keys"));
+  // Connections do not checkpoint on close (Db::open), so the first one of
+  // each command rebuilds the WAL index by reading the whole WAL: keep it
+  // short (64 pages) so that costs little, at a checkpoint every few
+  // commands instead of one per command.
+  TRY(exec(db, "PRAGMA wal_autocheckpoint=64", "set the checkpoint interval"));
   ASSIGN_OR_RETURN(int version, user_version(db));
   if (version == kSchemaVersion) return Ok{};
   if (version > kSchemaVersion)

@@ -27,9 +27,9 @@ Result<std::string> expect(int fd, std::string_view want, const std::string& bun
     std::string text;
     int code = 0;
     parse_error_message(std::string_view(msg).substr(6), &text, &code);
-    // The payload as the monitor wrote it ("exec: code=127: ..." keeps the
-    // code readable in the text); parse_error_message() gives the bare text.
-    return Error::plain(code == 127 ? ENOENT : code == 126 ? EACCES : EIO, msg.substr(6));
+    // The code travels as the error's errno (exit_code_for()); the text is
+    // what the runtime said, for the user.
+    return Error::plain(code == 127 ? ENOENT : code == 126 ? EACCES : EIO, text);
   }
   if (!starts_with(msg, want)) return Error::plain(EPROTO, "unexpected message from the monitor: \"" + msg + "\"");
   return msg.substr(want.size());

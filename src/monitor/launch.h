@@ -18,10 +18,9 @@ class Launch {
   // stdio (stdin/stdout/stderr on /dev/null), reparented away from us (the
   // monitor double-forks), and waits for "created" or "error".
   // An "error" from the monitor becomes an Error whose text is the
-  // monitor's payload verbatim (the runtime's message when the runtime
-  // failed, "exec: code=127: <message>" for a missing executable; see
-  // parse_error_message for the bare message); its code is ENOENT or EACCES
-  // when the container's executable is missing or not executable (see
+  // runtime's message (the "exec: code=N: " prefix of the protocol taken
+  // off by parse_error_message); its code is ENOENT or EACCES when the
+  // container's executable is missing or not executable (see
   // exit_code_for), else EIO.
   static Result<Launch> begin(const std::string& monitor_binary, const std::string& bundle);
   pid_t container_pid() const { return pid_; }

@@ -51,11 +51,12 @@ int cmd_stop(const Global& g, const Args& a, size_t start) {
                          &code);
   if (!p.ok()) return code;
   if (p->positional.empty()) return usage_error("stop", "at least 1 argument");
-  if (p->has("signal")) return fail(Error::plain(ENOTSUP, "stop --signal is not supported yet: use --stop-signal at create"), 125);
   int bad = 0;
   auto t = timeout_of(*p, &bad);
   if (bad) return bad;
-  return for_each(g, p->positional, [&](engine::Containers& cs, const std::string& ref) { return cs.stop(ref, t); });
+  std::string sig = p->get("signal");
+  return for_each(g, p->positional,
+                  [&](engine::Containers& cs, const std::string& ref) { return cs.stop(ref, t, sig); });
 }
 
 int cmd_restart(const Global& g, const Args& a, size_t start) {

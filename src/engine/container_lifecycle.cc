@@ -216,7 +216,7 @@ Status Containers::wait_stopped(const std::string& id, int64_t timeout_ms) {
   }
 }
 
-Status Containers::stop(const std::string& ref, std::optional<int> timeout) {
+Status Containers::stop(const std::string& ref, std::optional<int> timeout, const std::string& signal) {
   ASSIGN_OR_RETURN(state::ContainerRow row, find(ref));
   TRY(db_.update(row.id, [](state::ContainerRow& r) -> Status {
     r.stopped_by_user = true;
@@ -227,6 +227,7 @@ Status Containers::stop(const std::string& ref, std::optional<int> timeout) {
   json_t* cfg = json_object_get(doc.get(), "Config");
   std::string sig = json::string_of(cfg, "StopSignal");
   if (sig.empty()) sig = "SIGTERM";
+  if (!signal.empty()) sig = signal;
   int t = timeout.value_or(10);
   if (!timeout)
     if (json_t* st = json_object_get(cfg, "StopTimeout"); json_is_integer(st)) t = static_cast<int>(json_integer_value(st));

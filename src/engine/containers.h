@@ -47,7 +47,8 @@ class Containers {
   // docker stop: the stop signal, then SIGKILL after `timeout` seconds
   // (default: the container's --stop-timeout, else 10); returns once the
   // monitor recorded the exit. Marks the container stopped by the user.
-  Status stop(const std::string& ref, std::optional<int> timeout);
+  // `signal` overrides the container's stop signal ("" = its own).
+  Status stop(const std::string& ref, std::optional<int> timeout, const std::string& signal = "");
   Status kill(const std::string& ref, const std::string& signal);
   Status restart(const std::string& ref, std::optional<int> timeout);
   // docker rm [-f] [-v].

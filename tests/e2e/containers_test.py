@@ -317,6 +317,15 @@ class Boot(ContainerCase):
     SIGKILLed and the run dir (a tmpfs, empty after a reboot) is wiped;
     `hutch boot` cleans up and starts what the restart policies ask for."""
 
+    def test_stop_signal_override(self):
+        s = self.s
+        s.h("run", "-d", "--name", "trap", "busybox", "sh", "-c",
+            "trap 'echo got-usr1; exit 9' USR1; while true; do sleep 0.1; done", check=True)
+        time.sleep(0.3)
+        s.h("stop", "-s", "USR1", "-t", "5", "trap", check=True)
+        self.assertEqual(s.inspect("trap")["State"]["ExitCode"], 9)
+        self.assertEqual(s.h("logs", "trap").stdout, "got-usr1\n")
+
     def test_boot_after_crash(self):
         s = self.s
         s.h("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "1000", check=True)

@@ -181,11 +181,13 @@ class Day(ContainerCase):
 
     def test_day(self):
         s = self.s
-        p = s.h("run", "-d", "--name", "web", "--restart", "always", "--health-cmd", "test -e /tmp/ready",
+        runtime = ["--runtime", RUNTIME] if RUNTIME else []
+        p = s.h("run", "-d", "--name", "web", *runtime, "--restart", "always", "--health-cmd", "test -e /tmp/ready",
                 "--health-interval", "1s", "--health-retries", "2", "busybox", "sh", "-c",
                 "echo started; touch /tmp/ready; while true; do echo tick; sleep 0.3; done", check=True)
         cid = p.stdout.strip()
         self.assertEqual(len(cid), 64)
+        self.assertEqual(s.inspect("web")["HostConfig"]["Runtime"], os.path.basename(RUNTIME or "hutchrt"))
         wait_for(lambda: self.status("web") == "running", what="running")
         # logs
         wait_for(lambda: "started" in s.h("logs", "web").stdout, what="logs")

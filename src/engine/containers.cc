@@ -466,7 +466,15 @@ Result<std::string> Containers::create(const RunOptions& o) {
   row.created = now_ns();
   row.config = json::dump(doc.get());
   row.status = state::Status::kCreated;
-  TRY(db_.insert(row));
+  for (int tries = 0;; ++tries) {
+    auto inserted = db_.insert(row);
+    if (inserted.ok()) break;
+    // A generated name another create took meanwhile: draw again.
+    if (!o.name.empty() || inserted.error().code() != EEXIST || tries >= 8) return std::move(inserted).error();
+    name = row.name = random_name() + "_" + std::to_string(tries + 64);
+    ms.name = name;
+    TRY(fs::write_file_atomic(dir + "/monitor.json", monitor::to_json(ms)));
+  }
   undo.release();
   state::EventRow ev;
   ev.type = "container";

@@ -1,7 +1,6 @@
 #include "engine/container_files.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/openat2.h>

@@ -1,7 +1,6 @@
 #include "engine/container_tar.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>

@@ -1,7 +1,6 @@
 #include "image/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>

@@ -1,7 +1,6 @@
 #include "image/archive_save.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>

@@ -3,8 +3,7 @@
 // layers are the exact tars (docker-archive), or the same blobs when they
 // were plain tars and a new gzip layer and manifest when they were
 // compressed (oci-archive).
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>

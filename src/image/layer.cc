@@ -1,7 +1,6 @@
 #include "image/layer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 
 #include <memory>
 #include <optional>
@@ -24,7 +23,7 @@ Result<ApplyResult> apply_layer(int in_fd, int target_dir_fd, const ApplyOptions
     split.emplace(split_fd);
     src.set_recorder(&*split);
   }
-  std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_read_new(), archive_read_free);
   if (!a) return Error::plain(ENOMEM, "apply layer: start the tar reader");
   // Tar only (ustar, pax and GNU; the tar reader reads all of them), no
   // filters: TarSource decompresses, so it can hash the plain tar. Other

@@ -15,7 +15,7 @@
 // Thread-safety: an instance is used by one thread.
 #pragma once
 
-#include <archive.h>
+#include "image/archive_api.h"
 
 #include <cstdint>
 #include <memory>

@@ -4,8 +4,7 @@
 // data starts in the plain tar.
 #include "image/internal/tar_split.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -125,7 +124,7 @@ TEST(TarSplit, FilterBytesAfterNextHeaderIsTheDataOffset) {
       std::string plain = build_tar(entries, format);
       UniqueFd fd = memfd_with(filter == TarFilter::kNone ? plain : gzip(plain));
       TarSource src(fd.get());
-      std::unique_ptr<struct archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+      std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_read_new(), archive_read_free);
       archive_read_support_format_tar(a.get());
       archive_read_support_format_gnutar(a.get());
       ASSERT_EQ(src.open_archive(a.get()), ARCHIVE_OK);

@@ -1,9 +1,8 @@
 #include "image/internal/test_tar.h"
 
-#include <archive.h>
+#include "image/archive_api.h"
 #include <dirent.h>
 #include <fcntl.h>
-#include <archive_entry.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -39,8 +39,7 @@
 // when it is destroyed, also after an error.
 #pragma once
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/archive_api.h"
 #include <sys/types.h>
 #include <time.h>
 

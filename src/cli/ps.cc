@@ -5,11 +5,11 @@
 #include <cstdio>
 
 #include "base/json.h"
-#include "base/spawn.h"
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/container_common.h"
 #include "cli/format.h"
+#include "engine/volumes.h"
 
 namespace hutch::cli {
 
@@ -177,10 +177,8 @@ int cmd_ps(const Global& g, const Args& a, size_t start) {
     json_object_set_new(row.get(), "Size", json::str("0B"));
     if (p->has("size") || format.find(".Size") != std::string::npos) {
       // The container's writable layer.
-      auto out = run_command({"/usr/bin/du", "-sb", cs->paths().upper(r.id)});
-      uint64_t bytes = 0;
-      if (out.ok() && out->status == 0) bytes = std::strtoull(out->output.c_str(), nullptr, 10);
-      json_object_set_new(row.get(), "Size", json::str(human_size(static_cast<double>(bytes), 3)));
+      auto bytes = engine::tree_size(cs->paths().upper(r.id));
+      json_object_set_new(row.get(), "Size", json::str(human_size(static_cast<double>(bytes.ok() ? *bytes : 0), 3)));
     }
     auto s = fmt->add(row.get());
     if (!s.ok()) return fail(s.error());

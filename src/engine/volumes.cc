@@ -244,16 +244,21 @@ Result<std::vector<std::string>> Volumes::prune(bool all, const InUse& in_use, u
   return removed;
 }
 
-Result<uint64_t> Volumes::size(const std::string& name) const {
-  std::string dir = data_dir(name);
+Result<uint64_t> tree_size(const std::string& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) return Error::from_errno("size of volume \"" + name + "\": open \"" + dir + "\"");
+  if (!fd) return Error::from_errno("open \"" + dir + "\"");
   struct stat s;
-  if (::fstat(fd.get(), &s) != 0) return Error::from_errno("size of volume \"" + name + "\"");
+  if (::fstat(fd.get(), &s) != 0) return Error::from_errno("stat \"" + dir + "\"");
   std::set<std::pair<dev_t, ino_t>> seen;
   uint64_t total = 0;
-  TRY_CTX(add_sizes(fd.get(), s.st_dev, seen, total, dir), "size of volume \"" + name + "\"");
+  TRY(add_sizes(fd.get(), s.st_dev, seen, total, dir));
   return total;
+}
+
+Result<uint64_t> Volumes::size(const std::string& name) const {
+  auto r = tree_size(data_dir(name));
+  if (!r.ok()) return std::move(r).error().context("size of volume \"" + name + "\"");
+  return r;
 }
 
 std::string Volumes::inspect_json(const state::VolumeRow& v) const {

@@ -19,6 +19,10 @@
 
 namespace hutch::engine {
 
+// Bytes of the regular files below `dir` (one file system, hard links
+// counted once): volume sizes, a container's writable layer for `ps -s`.
+Result<uint64_t> tree_size(const std::string& dir);
+
 // docker's rule for local volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]+
 bool valid_volume_name(const std::string& name);
 

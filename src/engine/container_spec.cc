@@ -245,12 +245,12 @@ Result<json_t*> namespaces(const SpecInputs& in) {
     if (mode == "host") return {};
     json_t* n = json_pack("{s:s}", "type", type);
     json_array_append_new(ns.get(), n);
-    if (starts_with(mode, "container:")) {
-      auto it = in.joined_namespaces.find(key);
-      if (it == in.joined_namespaces.end() || it->second.empty())
-        return invalid(std::string(key) + " namespace \"" + mode + "\": no path given by the engine");
-      set_str(n, "path", it->second);
-    }
+    // A path from the engine: another container's namespace, or the
+    // network namespace the engine pins before start (network/netns.h).
+    auto it = in.joined_namespaces.find(key);
+    if (it != in.joined_namespaces.end() && !it->second.empty()) set_str(n, "path", it->second);
+    else if (starts_with(mode, "container:"))
+      return invalid(std::string(key) + " namespace \"" + mode + "\": no path given by the engine");
     return {};
   };
   TRY(add("pid", o.pid_ns, "pid"));

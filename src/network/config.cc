@@ -464,6 +464,24 @@ Result<Network> parse_conflist(std::string_view text, const std::string& ipam_di
   return n;
 }
 
+Status check_static_ip(const Network& n, const std::string& ip) {
+  if (ip.find(':') != std::string::npos) return Error::plain(ENOTSUP, "IPv6 address " + ip + " is not supported yet");
+  auto a = parse_ipv4(ip);
+  if (!a) return invalid("invalid IPv4 address: " + ip);
+  if (n.builtin || n.pseudo || n.subnets.empty())
+    return invalid("user specified IP address is supported on user defined networks only");
+  for (const auto& s : n.subnets) {
+    auto sub = parse_cidr(s.subnet);
+    if (!sub.ok() || !contains(*sub, *a)) continue;
+    auto range = s.ip_range.empty() ? sub : parse_cidr(s.ip_range);
+    if (!range.ok() || !contains(*range, *a)) continue;
+    if (ip == s.gateway || (sub->prefix < 31 && (*a == sub->first() || *a == sub->last())))
+      return invalid("address " + ip + " is reserved in subnet " + s.subnet);
+    return Ok{};
+  }
+  return invalid("no configured subnet or ip-range contain the IP address " + ip);
+}
+
 std::vector<Network> pseudo_networks() {
   std::vector<Network> out;
   for (const char* name : {"host", "none"}) {

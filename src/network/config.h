@@ -128,6 +128,11 @@ std::string conflist_text(const Network& n);
 // is used when the file says nothing.
 Result<Network> parse_conflist(std::string_view text, const std::string& ipam_dir, const std::string& created);
 
+// Checks a container's --ip for network `n` as docker does: IPv4 only, user
+// networks with a subnet only, inside a subnet (its --ip-range when set)
+// and neither the gateway nor the network or broadcast address.
+Status check_static_ip(const Network& n, const std::string& ip);
+
 // "host" and "none" as docker lists them (drivers host and null).
 std::vector<Network> pseudo_networks();
 

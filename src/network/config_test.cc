@@ -359,6 +359,27 @@ TEST(Conflist, UsersOwn) {
     EXPECT_FALSE(parse_conflist(bad, "", "").ok()) << bad;
 }
 
+TEST(StaticIp, DockersChecks) {
+  auto msg = [](const Network& n, const std::string& ip) {
+    auto s = check_static_ip(n, ip);
+    return s.ok() ? std::string("ok") : s.error().message();
+  };
+  Network n = bridge_net(false);  // 10.1.0.0/16, gateway .0.1, range 10.1.0.0/24
+  EXPECT_EQ(msg(n, "10.1.0.7"), "ok");
+  EXPECT_EQ(msg(n, "10.1.0.255"), "ok");
+  EXPECT_EQ(msg(n, "10.1.5.7"), "no configured subnet or ip-range contain the IP address 10.1.5.7");
+  EXPECT_EQ(msg(n, "10.2.0.7"), "no configured subnet or ip-range contain the IP address 10.2.0.7");
+  EXPECT_EQ(msg(n, "10.1.0.1"), "address 10.1.0.1 is reserved in subnet 10.1.0.0/16");
+  EXPECT_EQ(msg(n, "10.1.0.0"), "address 10.1.0.0 is reserved in subnet 10.1.0.0/16");
+  EXPECT_EQ(msg(n, "10.1.0"), "invalid IPv4 address: 10.1.0");
+  EXPECT_EQ(msg(n, "fd00::5"), "IPv6 address fd00::5 is not supported yet");
+  n.subnets[0].ip_range = "";
+  EXPECT_EQ(msg(n, "10.1.5.7"), "ok");
+  EXPECT_EQ(msg(n, "10.1.255.255"), "address 10.1.255.255 is reserved in subnet 10.1.0.0/16");
+  n.builtin = true;
+  EXPECT_EQ(msg(n, "10.1.5.7"), "user specified IP address is supported on user defined networks only");
+}
+
 TEST(Docker, InspectShape) {
   Network n = bridge_net(false);
   json::Ptr j(docker_json(n));

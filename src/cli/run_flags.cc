@@ -1,6 +1,7 @@
 // docker run/create flags -> engine::RunOptions.
 #include "cli/run_flags.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +10,8 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "network/etc_files.h"
+#include "network/ports.h"
 
 namespace hutch::cli {
 namespace {
@@ -21,21 +24,18 @@ Error bad_flag(const std::string& flag, const std::string& value, const std::str
 }
 
 // Flags in docker's table that hutch refuses, with why.
-const char* const kNetworkIssue = "bridge networking arrives with issue 5";
 const std::pair<const char*, const char*> kRefused[] = {
-    {"publish", kNetworkIssue},        {"publish-all", kNetworkIssue}, {"network-alias", kNetworkIssue},
-    {"net-alias", kNetworkIssue},      {"dns", kNetworkIssue},         {"dns-option", kNetworkIssue},
-    {"dns-opt", kNetworkIssue},        {"dns-search", kNetworkIssue},  {"add-host", kNetworkIssue},
-    {"ip", kNetworkIssue},             {"ip6", kNetworkIssue},         {"mac-address", kNetworkIssue},
-    {"expose", kNetworkIssue},         {"link", kNetworkIssue},        {"link-local-ip", kNetworkIssue},
-    {"annotation", nullptr},           {"blkio-weight-device", nullptr}, {"cgroup-parent", nullptr},
-    {"cpu-count", "Windows only"},     {"cpu-percent", "Windows only"}, {"cpu-rt-period", nullptr},
-    {"cpu-rt-runtime", nullptr},       {"cpuset-mems", nullptr},       {"device-cgroup-rule", nullptr},
-    {"domainname", nullptr},           {"gpus", nullptr},              {"group-add", nullptr},
-    {"health-start-interval", nullptr}, {"io-maxbandwidth", "Windows only"}, {"io-maxiops", "Windows only"},
-    {"isolation", "Windows only"},     {"kernel-memory", nullptr},     {"memory-swappiness", nullptr},
-    {"oom-kill-disable", nullptr},     {"storage-opt", nullptr},       {"userns", nullptr},
-    {"volume-driver", nullptr},        {"volumes-from", nullptr},      {"use-api-socket", nullptr},
+    {"ip6", "hutch networks are IPv4 only"},
+    {"link", "--link is a legacy docker feature; use a user network"},
+    {"link-local-ip", nullptr},        {"annotation", nullptr},        {"blkio-weight-device", nullptr},
+    {"cgroup-parent", nullptr},        {"cpu-count", "Windows only"},  {"cpu-percent", "Windows only"},
+    {"cpu-rt-period", nullptr},        {"cpu-rt-runtime", nullptr},    {"cpuset-mems", nullptr},
+    {"device-cgroup-rule", nullptr},   {"domainname", nullptr},        {"gpus", nullptr},
+    {"group-add", nullptr},            {"health-start-interval", nullptr}, {"io-maxbandwidth", "Windows only"},
+    {"io-maxiops", "Windows only"},    {"isolation", "Windows only"},  {"kernel-memory", nullptr},
+    {"memory-swappiness", nullptr},    {"oom-kill-disable", nullptr},  {"storage-opt", nullptr},
+    {"userns", nullptr},               {"volume-driver", nullptr},     {"volumes-from", nullptr},
+    {"use-api-socket", nullptr},
 };
 
 std::string lower(std::string s) {
@@ -270,11 +270,61 @@ Status storage_options(const Parsed& p, RunOptions& o) {
   return {};
 }
 
+bool is_ip(const std::string& v) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, v.c_str(), buf) == 1 || ::inet_pton(AF_INET6, v.c_str(), buf) == 1;
+}
+
+// --network and what goes with it; the rules between them are
+// engine::validate_run_options's.
+Status network_options(const Parsed& p, RunOptions& o) {
+  o.network = p.has("network") ? p.get("network") : p.get("net");
+  if (o.network == "default") o.network = "bridge";
+  o.network_aliases = p.all("network-alias");
+  for (const auto& a : p.all("net-alias")) o.network_aliases.push_back(a);
+  if (p.has("ip")) {
+    ASSIGN_OR_RETURN(o.ip, engine::parse_ipv4(p.get("ip")));
+  }
+  if (p.has("mac-address")) {
+    ASSIGN_OR_RETURN(o.mac_address, engine::parse_mac_address(p.get("mac-address")));
+  }
+  for (const auto& d : p.all("dns")) {
+    std::string v(trim(d));
+    if (!is_ip(v)) return bad_flag("--dns", d, d + " is not an ip address");
+    o.dns.push_back(v);
+  }
+  for (const auto& d : p.all("dns-search")) {
+    auto v = engine::parse_dns_search(d);
+    if (!v.ok()) return bad_flag("--dns-search", d, v.error().innermost());
+    o.dns_search.push_back(*v);
+  }
+  o.dns_options = p.all("dns-option");
+  for (const auto& d : p.all("dns-opt")) o.dns_options.push_back(d);
+  for (const auto& h : p.all("add-host")) {
+    ASSIGN_OR_RETURN(auto host, network::parse_add_host(h));
+    o.add_hosts.push_back(host.name + ":" + host.ip);
+  }
+  ASSIGN_OR_RETURN(o.publish, network::parse_publish(p.all("publish")));
+  o.publish_all = p.has("publish-all");
+  for (const auto& e : p.all("expose")) {
+    ASSIGN_OR_RETURN(auto ports, network::parse_expose(e));
+    o.expose.insert(ports.begin(), ports.end());
+  }
+  if (o.network == "host" && (!o.publish.empty() || o.publish_all)) {
+    // docker's daemon: the ports of a host-network container are the host's.
+    o.warnings.push_back("Published ports are discarded when using host network mode");
+    o.publish.clear();
+    o.publish_all = false;
+  }
+  return {};
+}
+
 }  // namespace
 
 const std::vector<OptSpec>& run_flag_specs() {
   static const std::vector<OptSpec> kSpecs = {
       // Supported.
+      {"add-host", "", true, true, "Add a custom host-to-IP mapping (host:ip)"},
       {"attach", "a", true, true, "Attach to STDIN, STDOUT or STDERR"},
       {"blkio-weight", "", true, false, "Block IO (relative weight), between 10 and 1000, or 0 to disable"},
       {"cap-add", "", true, true, "Add Linux capabilities"},
@@ -294,9 +344,14 @@ const std::vector<OptSpec>& run_flag_specs() {
       {"device-write-bps", "", true, true, "Limit write rate (bytes per second) to a device"},
       {"device-write-iops", "", true, true, "Limit write rate (IO per second) to a device"},
       {"disable-content-trust", "", false, false, "Skip image verification (always: hutch has no content trust)"},
+      {"dns", "", true, true, "Set custom DNS servers"},
+      {"dns-opt", "", true, true, "Alias of --dns-option"},
+      {"dns-option", "", true, true, "Set DNS options"},
+      {"dns-search", "", true, true, "Set custom DNS search domains"},
       {"entrypoint", "", true, false, "Overwrite the default ENTRYPOINT of the image"},
       {"env", "e", true, true, "Set environment variables"},
       {"env-file", "", true, true, "Read in a file of environment variables"},
+      {"expose", "", true, true, "Expose a port or a range of ports"},
       {"health-cmd", "", true, false, "Command to run to check health"},
       {"health-interval", "", true, false, "Time between running the check (ms|s|m|h) (default 0s)"},
       {"health-on-failure", "", true, false, "Action when the container turns unhealthy: none, kill, restart"},
@@ -306,24 +361,30 @@ const std::vector<OptSpec>& run_flag_specs() {
       {"hostname", "h", true, false, "Container host name"},
       {"init", "", false, false, "Run an init inside the container that forwards signals and reaps processes"},
       {"interactive", "i", false, false, "Keep STDIN open even if not attached"},
+      {"ip", "", true, false, "IPv4 address (e.g., 172.30.100.104)"},
       {"ipc", "", true, false, "IPC mode to use"},
       {"label", "l", true, true, "Set meta data on a container"},
       {"label-file", "", true, true, "Read in a line delimited file of labels"},
       {"log-driver", "", true, false, "Logging driver for the container (json-file, k8s-file, local, none)"},
       {"log-opt", "", true, true, "Log driver options (max-size, max-file, path, rate)"},
+      {"mac-address", "", true, false, "Container MAC address (e.g., 92:d0:c6:0a:29:33)"},
       {"memory", "m", true, false, "Memory limit"},
       {"memory-reservation", "", true, false, "Memory soft limit"},
       {"memory-swap", "", true, false, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"},
       {"mount", "", true, true, "Attach a filesystem mount to the container"},
       {"name", "", true, false, "Assign a name to the container"},
-      {"network", "", true, false, "Connect a container to a network (none, host, container:<name|id>)"},
+      {"net-alias", "", true, true, "Alias of --network-alias"},
       {"net", "", true, false, "Alias of --network"},
+      {"network", "", true, false, "Connect a container to a network (bridge, none, host, container:<name|id>, NAME)"},
+      {"network-alias", "", true, true, "Add network-scoped alias for the container"},
       {"no-healthcheck", "", false, false, "Disable any container-specified HEALTHCHECK"},
       {"oom-score-adj", "", true, false, "Tune host's OOM preferences (-1000 to 1000)"},
       {"pid", "", true, false, "PID namespace to use"},
       {"pids-limit", "", true, false, "Tune container pids limit (set -1 for unlimited)"},
       {"platform", "", true, false, "Set platform if server is multi-platform capable"},
       {"privileged", "", false, false, "Give extended privileges to this container"},
+      {"publish", "p", true, true, "Publish a container's port(s) to the host"},
+      {"publish-all", "P", false, false, "Publish all exposed ports to random ports"},
       {"pull", "", true, false, "Pull image before running (\"always\", \"missing\", \"never\")"},
       {"quiet", "q", false, false, "Suppress the pull output"},
       {"read-only", "", false, false, "Mount the container's root filesystem as read only"},
@@ -344,7 +405,6 @@ const std::vector<OptSpec>& run_flag_specs() {
       {"volume", "v", true, true, "Bind mount a volume"},
       {"workdir", "w", true, false, "Working directory inside the container"},
       // Refused for now (run_options_from says why).
-      {"add-host", "", true, true, "Add a custom host-to-IP mapping (not supported yet)"},
       {"annotation", "", true, true, "Add an annotation to the container (not supported yet)"},
       {"blkio-weight-device", "", true, true, "Block IO weight (relative device weight) (not supported yet)"},
       {"cgroup-parent", "", true, false, "Optional parent cgroup for the container (not supported yet)"},
@@ -354,30 +414,19 @@ const std::vector<OptSpec>& run_flag_specs() {
       {"cpu-rt-runtime", "", true, false, "Limit CPU real-time runtime in microseconds (not supported yet)"},
       {"cpuset-mems", "", true, false, "MEMs in which to allow execution (not supported yet)"},
       {"device-cgroup-rule", "", true, true, "Add a rule to the cgroup allowed devices list (not supported yet)"},
-      {"dns", "", true, true, "Set custom DNS servers (not supported yet)"},
-      {"dns-opt", "", true, true, "Set DNS options (not supported yet)"},
-      {"dns-option", "", true, true, "Set DNS options (not supported yet)"},
-      {"dns-search", "", true, true, "Set custom DNS search domains (not supported yet)"},
       {"domainname", "", true, false, "Container NIS domain name (not supported yet)"},
-      {"expose", "", true, true, "Expose a port or a range of ports (not supported yet)"},
       {"gpus", "", true, false, "GPU devices to add to the container (not supported yet)"},
       {"group-add", "", true, true, "Add additional groups to join (not supported yet)"},
       {"health-start-interval", "", true, false, "Time between checks during the start period (not supported yet)"},
       {"io-maxbandwidth", "", true, false, "Maximum IO bandwidth limit (Windows only)"},
       {"io-maxiops", "", true, false, "Maximum IOps limit (Windows only)"},
-      {"ip", "", true, false, "IPv4 address (not supported yet)"},
-      {"ip6", "", true, false, "IPv6 address (not supported yet)"},
+      {"ip6", "", true, false, "IPv6 address (not supported: hutch networks are IPv4 only)"},
       {"isolation", "", true, false, "Container isolation technology (Windows only)"},
       {"kernel-memory", "", true, false, "Kernel memory limit (not supported)"},
-      {"link", "", true, true, "Add link to another container (not supported yet)"},
+      {"link", "", true, true, "Add link to another container (not supported: use a user network)"},
       {"link-local-ip", "", true, true, "Container IPv4/IPv6 link-local addresses (not supported yet)"},
-      {"mac-address", "", true, false, "Container MAC address (not supported yet)"},
       {"memory-swappiness", "", true, false, "Tune container memory swappiness (not supported yet)"},
-      {"net-alias", "", true, true, "Alias of --network-alias (not supported yet)"},
-      {"network-alias", "", true, true, "Add network-scoped alias for the container (not supported yet)"},
       {"oom-kill-disable", "", false, false, "Disable OOM Killer (not supported yet)"},
-      {"publish", "p", true, true, "Publish a container's port(s) to the host (not supported yet)"},
-      {"publish-all", "P", false, false, "Publish all exposed ports to random ports (not supported yet)"},
       {"storage-opt", "", true, true, "Storage driver options for the container (not supported yet)"},
       {"use-api-socket", "", false, false, "Bind mount the API socket (not supported yet)"},
       {"userns", "", true, false, "User namespace to use (not supported yet)"},
@@ -391,8 +440,7 @@ Result<engine::RunOptions> run_options_from(const Parsed& p) {
   for (const auto& [name, why] : kRefused) {
     if (!p.has(name)) continue;
     std::string msg = std::string("hutch: --") + name + " is not supported";
-    if (!why) return invalid(msg + " yet");
-    return invalid(msg + (why == kNetworkIssue ? " yet (" : " (") + why + ")");
+    return invalid(why ? msg + " (" + why + ")" : msg + " yet");
   }
   RunOptions o;
   if (p.positional.empty()) return invalid("requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
@@ -467,14 +515,7 @@ Result<engine::RunOptions> run_options_from(const Parsed& p) {
   o.cgroupns = p.get("cgroupns");
   if (o.cgroupns != "" && o.cgroupns != "host" && o.cgroupns != "private")
     return invalid("--cgroupns: invalid CGROUP mode");
-  o.network = p.has("network") ? p.get("network") : p.get("net");
-  if (o.network == "bridge" || o.network == "default")
-    return invalid("hutch: --network " + o.network + " is not supported yet (" + kNetworkIssue +
-                   "); use none, host or container:<name|id>");
-  if (!o.network.empty() && o.network != "none" && o.network != "host" &&
-      !(starts_with(o.network, "container:") && o.network.size() > 10))
-    return invalid("hutch: network \"" + o.network + "\" is not supported yet (" + kNetworkIssue +
-                   "); use none, host or container:<name|id>");
+  TRY(network_options(p, o));
   TRY(engine::validate_run_options(o));
   return o;
 }

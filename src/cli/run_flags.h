@@ -22,7 +22,10 @@ const std::vector<OptSpec>& run_flag_specs();
 
 // positional[0] is the image, the rest the command. Errors are EINVAL with
 // docker's texts (`invalid argument "12x" for "-m, --memory" flag: invalid
-// size: '12x'`) or "hutch: --publish is not supported yet (...)".
+// size: '12x'`, "invalid containerPort: x" for -p, "conflicting options:
+// port publishing and the container type network mode") or "hutch: --gpus
+// is not supported yet". -p with --network host is dropped with a warning
+// in RunOptions::warnings, as docker does.
 Result<engine::RunOptions> run_options_from(const Parsed& p);
 
 }  // namespace hutch::cli

@@ -163,17 +163,10 @@ TEST(RunFlags, BadValues) {
 }
 
 TEST(RunFlags, Refused) {
-  EXPECT_EQ(error_of({"-p", "80:80", "nginx"}),
-            "hutch: --publish is not supported yet (bridge networking arrives with issue 5)");
-  EXPECT_EQ(error_of({"-P", "nginx"}), "hutch: --publish-all is not supported yet (bridge networking arrives with issue 5)");
-  EXPECT_EQ(error_of({"--dns", "1.1.1.1", "nginx"}),
-            "hutch: --dns is not supported yet (bridge networking arrives with issue 5)");
-  EXPECT_EQ(error_of({"--network", "bridge", "nginx"}),
-            "hutch: --network bridge is not supported yet (bridge networking arrives with issue 5); use none, host "
-            "or container:<name|id>");
-  EXPECT_EQ(error_of({"--network", "mynet", "nginx"}),
-            "hutch: network \"mynet\" is not supported yet (bridge networking arrives with issue 5); use none, host "
-            "or container:<name|id>");
+  EXPECT_EQ(error_of({"--link", "db:db", "nginx"}),
+            "hutch: --link is not supported (--link is a legacy docker feature; use a user network)");
+  EXPECT_EQ(error_of({"--ip6", "2001:db8::2", "nginx"}), "hutch: --ip6 is not supported (hutch networks are IPv4 only)");
+  EXPECT_EQ(error_of({"--link-local-ip", "169.254.1.1", "nginx"}), "hutch: --link-local-ip is not supported yet");
   EXPECT_EQ(error_of({"--gpus", "all", "nginx"}), "hutch: --gpus is not supported yet");
   EXPECT_EQ(error_of({"--isolation", "hyperv", "nginx"}), "hutch: --isolation is not supported (Windows only)");
   EXPECT_EQ(error_of({"--security-opt", "label=disable", "nginx"}),
@@ -185,6 +178,111 @@ TEST(RunFlags, Refused) {
             "hutch: log driver \"syslog\" is not supported (json-file, k8s-file, local or none)");
   EXPECT_EQ(error_of({"--log-opt", "tag=x", "nginx"}),
             "unknown log opt 'tag' for the file log driver (max-size, max-file, path, rate)");
+}
+
+TEST(RunFlags, NetworkModes) {
+  auto o = from({"nginx"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->network, "");  // docker's default bridge
+  EXPECT_TRUE(o->publish.empty() && !o->publish_all && o->expose.empty() && o->warnings.empty());
+  o = from({"--network", "bridge", "nginx"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->network, "bridge");
+  o = from({"--net", "default", "nginx"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->network, "bridge");
+  o = from({"--network", "mynet", "--network-alias", "web", "--net-alias", "www", "--ip", "10.89.0.10", "nginx"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->network, "mynet");
+  EXPECT_EQ(o->network_aliases, (std::vector<std::string>{"web", "www"}));
+  EXPECT_EQ(o->ip, "10.89.0.10");
+}
+
+TEST(RunFlags, Publish) {
+  auto o = from({"-p", "8080:80", "--publish", "127.0.0.1::53/udp", "-p", "8000-8001:90-91", "-P", "--expose",
+                 "7000-7001", "--expose", "9/udp", "nginx"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  network::PortBindings want = {{"80/tcp", {{"", "8080"}}},
+                                {"53/udp", {{"127.0.0.1", ""}}},
+                                {"90/tcp", {{"", "8000"}}},
+                                {"91/tcp", {{"", "8001"}}}};
+  EXPECT_EQ(o->publish, want);
+  EXPECT_TRUE(o->publish_all);
+  EXPECT_EQ(o->expose, (std::set<std::string>{"7000/tcp", "7001/tcp", "9/udp"}));
+  EXPECT_EQ(error_of({"-p", "8080:x", "nginx"}), "invalid containerPort: x");
+  EXPECT_EQ(error_of({"-p", "x:80", "nginx"}), "invalid hostPort: x");
+  EXPECT_EQ(error_of({"-p", "80/icmp", "nginx"}), "invalid proto: icmp");
+  EXPECT_EQ(error_of({"-p", "1.2.3:80:80", "nginx"}), "invalid IP address: 1.2.3");
+  EXPECT_EQ(error_of({"-p", "8000-8001:80-82", "nginx"}),
+            "invalid ranges specified for container and host Ports: 80-82 and 8000-8001");
+  EXPECT_EQ(error_of({"--expose", "80:80", "nginx"}), "invalid port format for --expose: 80:80");
+  EXPECT_EQ(from({"-p", "x", "nginx"}).error().code(), EINVAL);
+}
+
+TEST(RunFlags, PublishWithHostNetworkIsDiscarded) {
+  auto o = from({"--network", "host", "-p", "80:80", "-P", "nginx"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_TRUE(o->publish.empty());
+  EXPECT_FALSE(o->publish_all);
+  EXPECT_EQ(o->warnings, (std::vector<std::string>{"Published ports are discarded when using host network mode"}));
+}
+
+TEST(RunFlags, DnsHostsMac) {
+  auto o = from({"--dns", "1.1.1.1", "--dns", "2606:4700::1111", "--dns-search", "example.com", "--dns-search", ".",
+                 "--dns-option", "ndots:2", "--dns-opt", "timeout:1", "--add-host", "db:10.0.0.5", "--add-host",
+                 "gw=host-gateway", "--add-host", "v6:[::1]", "--mac-address", "92:D0:C6:0A:29:33", "nginx"});
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->dns, (std::vector<std::string>{"1.1.1.1", "2606:4700::1111"}));
+  EXPECT_EQ(o->dns_search, (std::vector<std::string>{"example.com", "."}));
+  EXPECT_EQ(o->dns_options, (std::vector<std::string>{"ndots:2", "timeout:1"}));
+  EXPECT_EQ(o->add_hosts, (std::vector<std::string>{"db:10.0.0.5", "gw:host-gateway", "v6:::1"}));
+  EXPECT_EQ(o->mac_address, "92:d0:c6:0a:29:33");
+  EXPECT_EQ(error_of({"--dns", "one.one", "nginx"}),
+            "invalid argument \"one.one\" for \"--dns\" flag: one.one is not an ip address");
+  EXPECT_EQ(error_of({"--dns-search", "-bad-", "nginx"}),
+            "invalid argument \"-bad-\" for \"--dns-search\" flag: -bad- is not a valid domain");
+  EXPECT_EQ(error_of({"--add-host", "nocolon", "nginx"}),
+            "invalid argument \"nocolon\" for \"--add-host\" flag: bad format for add-host: \"nocolon\"");
+  EXPECT_EQ(error_of({"--add-host", "db:nope", "nginx"}),
+            "invalid argument \"db:nope\" for \"--add-host\" flag: invalid IP address in add-host: \"nope\"");
+  EXPECT_EQ(error_of({"--mac-address", "92:d0:c6:0a:29", "nginx"}), "92:d0:c6:0a:29 is not a valid mac address");
+  EXPECT_EQ(error_of({"--network", "n1", "--ip", "10.0.0.300", "nginx"}), "invalid IPv4 address: 10.0.0.300");
+  EXPECT_EQ(error_of({"--network", "n1", "--ip", "::1", "nginx"}), "invalid IPv4 address: ::1");
+}
+
+TEST(RunFlags, NetworkConflicts) {
+  const std::string joined = "container:db";
+  EXPECT_EQ(error_of({"--network", joined, "-p", "80:80", "nginx"}),
+            "conflicting options: port publishing and the container type network mode");
+  EXPECT_EQ(error_of({"--network", joined, "-P", "nginx"}),
+            "conflicting options: port publishing and the container type network mode");
+  EXPECT_EQ(error_of({"--network", joined, "--expose", "80", "nginx"}),
+            "conflicting options: port exposing and the container type network mode");
+  EXPECT_EQ(error_of({"--network", joined, "--dns", "1.1.1.1", "nginx"}),
+            "conflicting options: dns and the network mode");
+  EXPECT_EQ(error_of({"--network", joined, "--add-host", "a:1.2.3.4", "nginx"}),
+            "conflicting options: custom host-to-IP mapping and the network mode");
+  EXPECT_EQ(error_of({"--network", joined, "-h", "box", "nginx"}),
+            "conflicting options: hostname and the network mode");
+  EXPECT_EQ(error_of({"--network", joined, "--mac-address", "92:d0:c6:0a:29:33", "nginx"}),
+            "conflicting options: mac-address and the network mode");
+  EXPECT_EQ(error_of({"--network", "host", "--mac-address", "92:d0:c6:0a:29:33", "nginx"}),
+            "conflicting options: mac-address and the network mode");
+  EXPECT_EQ(error_of({"--network", "none", "-p", "80", "nginx"}),
+            "conflicting options: port publishing and the none network mode");
+  for (const char* net : {"bridge", "host", "none", "container:db"}) {
+    EXPECT_EQ(error_of({"--network", net, "--network-alias", "a", "nginx"}),
+              "network-scoped alias is supported only for containers in user defined networks")
+        << net;
+    EXPECT_EQ(error_of({"--network", net, "--ip", "10.0.0.2", "nginx"}),
+              "user specified IP address is supported on user defined networks only")
+        << net;
+  }
+  EXPECT_EQ(error_of({"--net-alias", "a", "nginx"}),
+            "network-scoped alias is supported only for containers in user defined networks");
+  // Allowed: DNS and extra hosts with host networking (docker too).
+  auto o = from({"--network", "host", "--dns", "1.1.1.1", "--add-host", "a:1.2.3.4", "nginx"});
+  EXPECT_TRUE(o.ok()) << o.error().message();
 }
 
 }  // namespace

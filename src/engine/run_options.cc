@@ -1,6 +1,7 @@
 // Value parsers for docker's run/create flags, with docker's error texts.
 #include "engine/run_options.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -600,7 +601,92 @@ Result<std::string> parse_signal(const std::string& flag, const std::string& val
   return bad();
 }
 
+Result<std::string> parse_ipv4(const std::string& value) {
+  in_addr a{};
+  if (::inet_pton(AF_INET, value.c_str(), &a) != 1) return invalid("invalid IPv4 address: " + value);
+  return value;
+}
+
+Result<std::string> parse_mac_address(const std::string& value) {
+  // EUI-48 as Go's net.ParseMAC writes it: six hex pairs split by ':' or '-'.
+  std::string v(trim(value)), out;
+  bool ok = v.size() == 17;
+  for (size_t i = 0; ok && i < v.size(); ++i) {
+    char c = v[i];
+    if (i % 3 == 2) {
+      ok = c == v[2] && (c == ':' || c == '-');
+      out += ':';
+    } else {
+      ok = std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  if (!ok) return invalid(value + " is not a valid mac address");
+  return out;
+}
+
+Result<std::string> parse_dns_search(const std::string& value) {
+  // opts.ValidateDNSSearch: "." or labels of [a-zA-Z0-9-] (no '-' at either
+  // end) joined by '.', an optional final '.', at most 255 characters.
+  std::string v(trim(value));
+  if (v == ".") return v;
+  std::string d = !v.empty() && v.back() == '.' ? v.substr(0, v.size() - 1) : v;
+  bool ok = !d.empty() && v.size() <= 255;
+  for (const auto& label : split(d, '.')) {
+    ok = ok && !label.empty() && label.front() != '-' && label.back() != '-';
+    for (char c : label) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-');
+  }
+  if (!ok) return invalid(value + " is not a valid domain");
+  return v;
+}
+
+bool is_user_network(const std::string& n) {
+  return !n.empty() && n != "bridge" && n != "default" && n != "none" && n != "host" && !starts_with(n, "container:");
+}
+
+std::set<std::string> exposed_ports_of(const std::set<std::string>& image_exposed, const RunOptions& o) {
+  std::set<std::string> out = image_exposed;
+  out.insert(o.expose.begin(), o.expose.end());
+  for (const auto& [port, bindings] : o.publish) out.insert(port);
+  return out;
+}
+
+network::PortBindings port_bindings_of(const std::set<std::string>& exposed, const RunOptions& o) {
+  if (o.network == "none" || o.network == "host" || starts_with(o.network, "container:")) return {};
+  return o.publish_all ? network::publish_all(exposed, o.publish) : o.publish;
+}
+
+namespace {
+
+// docker's validateNetMode and the endpoint checks, with docker's texts.
+Status validate_network(const RunOptions& o) {
+  bool joined = starts_with(o.network, "container:");
+  bool publishes = !o.publish.empty() || o.publish_all;
+  if (o.network == "container:") return invalid("invalid network mode: invalid container format container:<name|id>");
+  if (joined) {
+    if (!o.hostname.empty()) return invalid("conflicting options: hostname and the network mode");
+    if (!o.dns.empty() || !o.dns_search.empty() || !o.dns_options.empty())
+      return invalid("conflicting options: dns and the network mode");
+    if (!o.add_hosts.empty()) return invalid("conflicting options: custom host-to-IP mapping and the network mode");
+    if (publishes) return invalid("conflicting options: port publishing and the container type network mode");
+    if (!o.expose.empty()) return invalid("conflicting options: port exposing and the container type network mode");
+  }
+  if (!o.mac_address.empty() && (joined || o.network == "host" || o.network == "none"))
+    return invalid("conflicting options: mac-address and the network mode");
+  // hutch's own: without a network there is nothing a port could reach.
+  if (o.network == "none" && publishes)
+    return invalid("conflicting options: port publishing and the none network mode");
+  if (!o.ip.empty() && !is_user_network(o.network))
+    return invalid("user specified IP address is supported on user defined networks only");
+  if (!o.network_aliases.empty() && !is_user_network(o.network))
+    return invalid("network-scoped alias is supported only for containers in user defined networks");
+  return {};
+}
+
+}  // namespace
+
 Status validate_run_options(const RunOptions& o) {
+  TRY(validate_network(o));
   if (o.memory != 0 && o.memory < 6 * 1024 * 1024) return invalid("minimum memory limit allowed is 6MB");
   if (o.memory_swap != 0) {
     if (o.memory == 0) return invalid("you should always set the memory limit when using memory swap limit, see usage");

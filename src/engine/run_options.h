@@ -9,10 +9,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "network/ports.h"
 
 namespace hutch::engine {
 
@@ -93,7 +95,22 @@ struct RunOptions {
   std::string cidfile;                         // --cidfile: write the id there
   bool sig_proxy = true;                       // --sig-proxy
   // Namespaces: "" = private; "host"; "container:<ref>".
-  std::string pid_ns, ipc_ns, uts_ns, network = "";  // network: none | host | container:<ref> | "" (default)
+  std::string pid_ns, ipc_ns, uts_ns;
+  // Networking. network: "" (the default: docker's default bridge network,
+  // as "bridge"), "bridge", "none", "host", "container:<ref>", or the name
+  // of a user network ("default" is read as "bridge").
+  std::string network = "";
+  std::vector<std::string> network_aliases;    // --network-alias, --net-alias (user networks only)
+  std::string ip;                              // --ip: IPv4 on a user network ("" = assigned)
+  std::string mac_address;                     // --mac-address, lower case "02:42:ac:11:00:02" ("" = generated)
+  std::vector<std::string> dns, dns_search, dns_options;  // --dns, --dns-search ("." = none), --dns-option/--dns-opt
+  std::vector<std::string> add_hosts;          // --add-host as docker's ExtraHosts: "name:ip" (or "name:host-gateway")
+  network::PortBindings publish;               // -p: {"80/tcp": [{host_ip, host_port}]}; empty with network host
+  bool publish_all = false;                    // -P: every exposed port to a random host port
+  std::set<std::string> expose;                // --expose, one port each: {"80/tcp", "8000/tcp", "8001/tcp"}
+  // What docker prints as "WARNING: ..." on create (-p with --network
+  // host: the ports are discarded); the CLI prints each on stderr.
+  std::vector<std::string> warnings;
   // ipc_ns also takes "private", "shareable" (= new) and "none" (new, no /dev/shm).
   std::string cgroupns;                        // --cgroupns: "" / "private" = new; "host"
 };
@@ -121,8 +138,24 @@ Result<std::vector<std::string>> parse_env_file(const std::string& text, const s
 // A signal name or number ("TERM", "SIGTERM", "15", "SIGRTMIN+3") -> "SIGTERM"
 // ("SIGRTMIN+3" as given, real-time numbers as digits).
 Result<std::string> parse_signal(const std::string& flag, const std::string& value);
+// Network values. "invalid IPv4 address: x" (--ip), "x is not a valid mac
+// address" (-> lower case, ':'-separated), "x is not a valid domain"
+// (--dns-search; "." is valid and means none).
+Result<std::string> parse_ipv4(const std::string& value);
+Result<std::string> parse_mac_address(const std::string& value);
+Result<std::string> parse_dns_search(const std::string& value);
+// A user network: not "", "bridge", "default", "none", "host" nor "container:...".
+bool is_user_network(const std::string& network);
+// Config.ExposedPorts as docker computes it: the image's, --expose and
+// every published container port.
+std::set<std::string> exposed_ports_of(const std::set<std::string>& image_exposed, const RunOptions& o);
+// HostConfig.PortBindings: -p, plus with -P a random host port for every
+// exposed port not published otherwise. Empty unless the container has a
+// network namespace of its own with a network (bridge or user network).
+network::PortBindings port_bindings_of(const std::set<std::string>& exposed, const RunOptions& o);
 // Cross-flag rules docker checks before creating (memory vs swap vs
-// reservation, --rm with --restart, health durations, name syntax, ...).
+// reservation, --rm with --restart, health durations, name syntax, network
+// mode vs -p/--dns/--add-host/--mac-address/--ip/--network-alias, ...).
 Status validate_run_options(const RunOptions& o);
 
 }  // namespace hutch::engine

@@ -288,5 +288,78 @@ TEST(RunOptions, Validate) {
   EXPECT_FALSE(validate_run_options(o).ok());
 }
 
+TEST(RunOptions, NetworkValues) {
+  EXPECT_EQ(*parse_ipv4("172.30.100.104"), "172.30.100.104");
+  EXPECT_EQ(error_of(parse_ipv4("172.30.100")), "invalid IPv4 address: 172.30.100");
+  EXPECT_EQ(error_of(parse_ipv4("fe80::1")), "invalid IPv4 address: fe80::1");
+  EXPECT_EQ(*parse_mac_address("92:D0:C6:0A:29:33"), "92:d0:c6:0a:29:33");
+  EXPECT_EQ(*parse_mac_address("92-d0-c6-0a-29-33"), "92:d0:c6:0a:29:33");
+  for (const char* bad : {"", "92:d0:c6:0a:29", "92:d0:c6:0a:29:3g", "92:d0-c6:0a:29:33", "92d0c60a2933xxxxx"})
+    EXPECT_EQ(error_of(parse_mac_address(bad)), std::string(bad) + " is not a valid mac address");
+  EXPECT_EQ(*parse_dns_search("example.com"), "example.com");
+  EXPECT_EQ(*parse_dns_search("a-b.example.com."), "a-b.example.com.");
+  EXPECT_EQ(*parse_dns_search("."), ".");
+  for (const char* bad : {"", "-a.com", "a..com", "a_b.com", "a.com-"})
+    EXPECT_EQ(error_of(parse_dns_search(bad)), std::string(bad) + " is not a valid domain");
+  EXPECT_FALSE(parse_dns_search(std::string(256, 'a')).ok());
+  for (const char* n : {"", "bridge", "default", "none", "host", "container:db"}) EXPECT_FALSE(is_user_network(n)) << n;
+  EXPECT_TRUE(is_user_network("mynet"));
+}
+
+TEST(RunOptions, ExposedAndBindings) {
+  RunOptions o;
+  o.expose = {"7000/tcp"};
+  o.publish = {{"80/tcp", {{"", "8080"}}}};
+  auto exposed = exposed_ports_of({"443/tcp", "80/tcp"}, o);
+  EXPECT_EQ(exposed, (std::set<std::string>{"443/tcp", "7000/tcp", "80/tcp"}));
+  EXPECT_EQ(port_bindings_of(exposed, o), o.publish);
+  o.publish_all = true;
+  network::PortBindings all = {{"443/tcp", {{"", ""}}}, {"7000/tcp", {{"", ""}}}, {"80/tcp", {{"", "8080"}}}};
+  EXPECT_EQ(port_bindings_of(exposed, o), all);
+  o.network = "mynet";
+  EXPECT_EQ(port_bindings_of(exposed, o), all);
+  for (const char* net : {"host", "none", "container:db"}) {
+    o.network = net;
+    EXPECT_TRUE(port_bindings_of(exposed, o).empty()) << net;
+  }
+}
+
+TEST(RunOptions, ValidateNetwork) {
+  RunOptions o;
+  o.network = "container:db";
+  o.publish = {{"80/tcp", {{"", ""}}}};
+  EXPECT_EQ(validate_run_options(o).error().message(),
+            "conflicting options: port publishing and the container type network mode");
+  o = RunOptions{};
+  o.network = "container:";
+  EXPECT_EQ(validate_run_options(o).error().message(),
+            "invalid network mode: invalid container format container:<name|id>");
+  o = RunOptions{};
+  o.network = "container:db";
+  o.dns_search = {"example.com"};
+  EXPECT_EQ(validate_run_options(o).error().message(), "conflicting options: dns and the network mode");
+  o = RunOptions{};
+  o.network = "none";
+  o.mac_address = "92:d0:c6:0a:29:33";
+  EXPECT_EQ(validate_run_options(o).error().message(), "conflicting options: mac-address and the network mode");
+  o = RunOptions{};
+  o.ip = "10.0.0.2";
+  EXPECT_EQ(validate_run_options(o).error().message(),
+            "user specified IP address is supported on user defined networks only");
+  o.network = "mynet";
+  o.network_aliases = {"web"};
+  o.mac_address = "92:d0:c6:0a:29:33";
+  o.publish_all = true;
+  o.dns = {"1.1.1.1"};
+  o.add_hosts = {"a:1.2.3.4"};
+  EXPECT_TRUE(validate_run_options(o).ok()) << validate_run_options(o).error().message();
+  // docker's daemon drops -p for host networking with a warning; the
+  // flags do that, and the rules let such options through.
+  o = RunOptions{};
+  o.network = "host";
+  o.publish = {{"80/tcp", {{"", ""}}}};
+  EXPECT_TRUE(validate_run_options(o).ok());
+}
+
 }  // namespace
 }  // namespace hutch::engine

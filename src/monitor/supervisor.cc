@@ -55,24 +55,49 @@ Status Supervisor::write_pending_events(state::Db& db) {
   return {};
 }
 
-std::optional<std::string> Supervisor::record(const std::function<std::string(state::ContainerRow&)>& change) {
-  if (s_.db.empty()) return std::nullopt;
-  auto r = in_child([&]() -> Result<std::string> {
+void Supervisor::begin_db(const char* what, const std::function<Result<std::string>(state::Db&)>& work) {
+  (void)end_db();
+  if (s_.db.empty()) return;
+  auto c = start_in_child([&]() -> Result<std::string> {
     ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
+    ASSIGN_OR_RETURN(std::string out, work(db));
+    TRY(write_pending_events(db));
+    return out;
+  });
+  if (!c.ok()) {
+    log::warn(kComponent, std::string(what) + ": " + c.error().message());
+    return;
+  }
+  db_step_ = std::move(*c);
+  db_step_what_ = what;
+  db_step_events_ = pending_events_.size();
+}
+
+std::optional<std::string> Supervisor::end_db() {
+  if (!db_step_.pending()) return std::nullopt;
+  auto r = db_step_.join();
+  if (!r.ok()) {
+    log::warn(kComponent, std::string(db_step_what_) + ": " + r.error().message());
+    return std::nullopt;
+  }
+  pending_events_.erase(pending_events_.begin(), pending_events_.begin() + static_cast<ptrdiff_t>(db_step_events_));
+  return std::move(*r);
+}
+
+void Supervisor::begin_record(const std::function<std::string(state::ContainerRow&)>& change) {
+  begin_db("record the container's state", [&](state::Db& db) -> Result<std::string> {
     std::string out;
     TRY(db.update(s_.id, [&](state::ContainerRow& row) -> Status {
       out = change(row);
       return {};
     }));
-    TRY(write_pending_events(db));
     return out;
   });
-  if (!r.ok()) {
-    log::warn(kComponent, "record the container's state: " + r.error().message());
-    return std::nullopt;
-  }
-  pending_events_.clear();
-  return std::move(*r);
+}
+
+std::optional<std::string> Supervisor::record(const std::function<std::string(state::ContainerRow&)>& change) {
+  begin_record(change);
+  return end_db();
 }
 
 void Supervisor::event(const std::string& action, const std::vector<std::pair<std::string, std::string>>& attrs) {
@@ -90,14 +115,22 @@ void Supervisor::event(const std::string& action, const std::vector<std::pair<st
 }
 
 void Supervisor::flush_events() {
+  (void)end_db();
   if (pending_events_.empty() || s_.db.empty()) return;
-  auto r = in_child([&]() -> Result<std::string> {
-    ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
-    TRY(write_pending_events(db));
+  begin_db("record events", [](state::Db&) -> Result<std::string> { return std::string(); });
+  (void)end_db();
+}
+
+void Supervisor::begin_remove_row() {
+  if (removing_row_) return;
+  removing_row_ = true;
+  event("destroy", {});
+  begin_db("remove the container's row", [&](state::Db& db) -> Result<std::string> {
+    TRY(db.remove(s_.id));
+    // --rm takes the container's anonymous volumes along (their dirs below).
+    for (const auto& d : s_.remove_dirs) (void)db.remove_volume(fs::basename(d));
     return std::string();
   });
-  if (!r.ok()) log::warn(kComponent, "record events: " + r.error().message());
-  pending_events_.clear();
 }
 
 // --- set-up and tear-down -------------------------------------------------------
@@ -107,7 +140,9 @@ Status Supervisor::setup() {
   TRY(replace_file(s_.rundir + "/monitor.pid", std::to_string(::getpid()) + "\n"));
   pid_t self = ::getpid();
   uint64_t start = process_start_time(self);
-  record([&](state::ContainerRow& r) {
+  // Written while the rootfs is mounted and the runtime creates the
+  // container; done before the engine hears "created" (run()).
+  begin_record([self, start](state::ContainerRow& r) {
     r.monitor_pid = self;
     r.monitor_start = start;
     return std::string();
@@ -173,19 +208,8 @@ void Supervisor::teardown(bool remove) {
   io_.close();
   if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());
   if (remove) {
-    event("destroy", {});
-    if (!s_.db.empty()) {
-      auto r = in_child([&]() -> Result<std::string> {
-        ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
-        TRY(db.remove(s_.id));
-        // --rm takes the container's anonymous volumes along (their dirs below).
-        for (const auto& d : s_.remove_dirs) (void)db.remove_volume(fs::basename(d));
-        TRY(write_pending_events(db));
-        return std::string();
-      });
-      if (!r.ok()) log::warn(kComponent, "remove the container's row: " + r.error().message());
-      else pending_events_.clear();
-    }
+    begin_remove_row();  // unless run() began it already
+    (void)end_db();
     if (!is_mount_point(s_.rootfs.target.empty() ? s_.bundle + "/rootfs" : s_.rootfs.target)) {
       if (auto st = fs::remove_all(s_.bundle); !st.ok()) log::warn(kComponent, st.error().message());
     } else {
@@ -435,9 +459,9 @@ bool Supervisor::record_exit(int code, int64_t ran_ns) {
   bool in_place = restart_in_place_;
   bool oom = oom_killed_;
   if (s_.auto_remove && !in_place) {
-    // --rm (never with a restart policy): the row goes in teardown, with
-    // these events, in one step; recording the exit first would only cost
-    // another child.
+    // --rm (never with a restart policy): the row goes with these events
+    // in one step (begin_remove_row); recording the exit first would only
+    // cost another child.
     if (oom) event("oom", {});
     event("die", {{"exitCode", std::to_string(code)}, {"execDuration", std::to_string(ran_ns / 1'000'000'000)}});
     return false;
@@ -506,6 +530,7 @@ int Supervisor::run() {
       return first ? 1 : 0;
     }
     if (first && sync_) {
+      (void)end_db();  // the row names this monitor before the engine acts on "created"
       if (auto st = send_message(sync_.get(), "created " + std::to_string(*pid)); !st.ok())
         log::warn(kComponent, st.error().message());
       if (!wait_for_start()) {
@@ -541,10 +566,17 @@ int Supervisor::run() {
     stop_timer_.disarm();
     // Before `delete` removes the cgroup.
     oom_killed_ = read_oom_kills(oom_path_) > oom_before_;
+    // --rm (never with a restart policy): the row goes while the runtime
+    // deletes the container and teardown unmounts its rootfs.
+    bool gone = s_.auto_remove && !restart_in_place_;
+    if (gone) {
+      (void)record_exit(exit_code_, ran);
+      begin_remove_row();
+    }
     if (auto st = runtime({"delete", "--force", s_.id}); !st.ok())
       log::warn(kComponent, "delete the container: " + st.error().message());
     io_.close();
-    bool again = record_exit(exit_code_, ran);
+    bool again = !gone && record_exit(exit_code_, ran);
     // Attached clients (a foreground `hutch run`) learn the exit once it is
     // recorded, so a `ps` right after shows it; with --rm only once the
     // container is gone (teardown).

@@ -18,6 +18,7 @@
 #include "logs/log_file.h"
 #include "monitor/attach_server.h"
 #include "monitor/health.h"
+#include "monitor/isolate.h"
 #include "monitor/loop.h"
 #include "monitor/settings.h"
 #include "monitor/stdio.h"
@@ -61,6 +62,21 @@ class Supervisor {
   void flush_events();
   Status write_pending_events(state::Db& db);
   std::vector<state::EventRow> pending_events_;
+  // A step may run while the monitor goes on (begin_db), at most one at a
+  // time: every later step, and anything the engine may act on (the
+  // "created" report), waits for it first (end_db), so steps land in the
+  // order they were begun. The loop never runs while one is pending.
+  void begin_db(const char* what, const std::function<Result<std::string>(state::Db&)>& work);
+  std::optional<std::string> end_db();
+  void begin_record(const std::function<std::string(state::ContainerRow&)>& change);
+  // --rm: the row (with the anonymous volumes' rows and the pending
+  // events) goes; begun when the container ends for good, waited for in
+  // teardown.
+  void begin_remove_row();
+  ChildWork db_step_;
+  const char* db_step_what_ = "";
+  size_t db_step_events_ = 0;  // pending_events_ the step writes
+  bool removing_row_ = false;
 
   Settings s_;
   UniqueFd sync_;

@@ -12,6 +12,7 @@
 #include "base/proc.h"
 #include "base/scope.h"
 #include "base/strings.h"
+#include "monitor/builtin_runtime.h"
 #include "monitor/isolate.h"
 #include "monitor/netns.h"
 #include "monitor/oom.h"
@@ -43,7 +44,8 @@ Status replace_file(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-Supervisor::Supervisor(Settings s, int sync_fd) : s_(std::move(s)), sync_(sync_fd) {}
+Supervisor::Supervisor(Settings s, int sync_fd)
+    : s_(std::move(s)), sync_(sync_fd), builtin_runtime_(runtime_is_builtin(s_)) {}
 
 // --- database -----------------------------------------------------------------
 
@@ -234,6 +236,9 @@ void Supervisor::teardown(bool remove) {
 // --- runtime calls --------------------------------------------------------------
 
 Status Supervisor::runtime(std::initializer_list<std::string> args, std::string* output) {
+  if (builtin_runtime_ && !output) {
+    if (auto done = run_builtin(s_, args)) return std::move(*done);
+  }
   ASSIGN_OR_RETURN(RunResult r, monitor::run(runtime_argv(s_, args)));
   if (output) *output = std::move(r.output);
   if (r.status != 0) {

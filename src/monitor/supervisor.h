@@ -80,6 +80,7 @@ class Supervisor {
 
   Settings s_;
   UniqueFd sync_;
+  bool builtin_runtime_;  // start and delete through the runtime library (builtin_runtime.h)
   EventLoop loop_;
   UniqueFd signals_;
   AttachServer attach_;

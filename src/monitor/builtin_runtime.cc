@@ -1,0 +1,77 @@
+#include "monitor/builtin_runtime.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <climits>
+#include <vector>
+
+#include "base/fs.h"
+#include "monitor/isolate.h"
+#include "runtime/container.h"
+
+namespace hutch::monitor {
+
+namespace {
+
+constexpr const char* kDefaultRoot = "/run/hutchrt";  // hutchrt's --root default (cli_rt/commands.h)
+
+std::string real_path(const std::string& p) {
+  char buf[PATH_MAX];
+  return ::realpath(p.c_str(), buf) ? std::string(buf) : std::string();
+}
+
+// The child starts as the runtime would after exec: default dispositions,
+// nothing blocked (the monitor blocks SIGCHLD and friends for its
+// signalfd), so hooks the library spawns inherit what they would from
+// hutchrt.
+void reset_signals() {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+}  // namespace
+
+bool runtime_is_builtin(const Settings& s) {
+  if (fs::basename(s.runtime) != "hutchrt" || !s.runtime_args.empty()) return false;
+  std::string self = real_path("/proc/self/exe");
+  if (self.empty()) return false;
+  std::string beside = fs::dirname(self) + "/hutchrt";
+  std::string rt = real_path(s.runtime);
+  return !rt.empty() && rt == real_path(beside);
+}
+
+std::optional<Status> run_builtin(const Settings& s, std::initializer_list<std::string> args) {
+  std::vector<std::string> a(args);
+  if (a.empty()) return std::nullopt;
+  const std::string cmd = a[0];
+  bool force = false;
+  std::string id;
+  if (cmd == "start" && a.size() == 2) {
+    id = a[1];
+  } else if (cmd == "delete" && a.size() == 3 && a[1] == "--force") {
+    force = true;
+    id = a[2];
+  } else if (cmd == "delete" && a.size() == 2) {
+    id = a[1];
+  } else {
+    return std::nullopt;
+  }
+  std::string root = s.runtime_root.empty() ? kDefaultRoot : s.runtime_root;
+  auto r = in_child([&]() -> Result<std::string> {
+    reset_signals();
+    runtime::StateStore store(root);
+    Status st = cmd == "start" ? runtime::start_container(store, id) : runtime::delete_container(store, id, force);
+    if (!st.ok()) return Error::plain(EIO, "hutchrt: " + cmd + ": " + st.error().message());
+    return std::string();
+  });
+  if (!r.ok()) return Status(std::move(r).error());
+  return Status();
+}
+
+}  // namespace hutch::monitor

@@ -1,0 +1,36 @@
+// `hutchrt start` and `hutchrt delete` without exec'ing hutchrt: when the
+// container's runtime is the hutchrt installed beside this monitor, the
+// monitor runs the same runtime library calls (runtime/container.h) on the
+// same state directory in a forked child, sparing an exec and a dynamic
+// link (about 5 ms each on the run path). The child keeps the library's
+// pages and heap out of the long-lived monitor (isolate.h).
+//
+// `create` (and `exec` for health checks) still exec hutchrt: they leave
+// processes in the container, and those must come from hutchrt's sealed
+// memfd copy so that /proc/PID/exe never reaches a host binary
+// (CVE-2019-5736). start and delete put no process into the container:
+// start opens exec.fifo (the init execs the user process itself), delete
+// signals, removes the cgroup and the state directory; the hooks they run
+// are host programs, run as hutchrt would run them.
+// Thread-safety: single-threaded callers only (fork).
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "monitor/settings.h"
+
+namespace hutch::monitor {
+
+// True when `s.runtime` is the hutchrt beside this monitor's executable
+// (same build, so the same state format), without extra global arguments.
+bool runtime_is_builtin(const Settings& s);
+
+// `<runtime> start ID` or `<runtime> delete [--force] ID` done here; nullopt
+// for any other command (the caller execs the runtime). A failure reads as
+// hutchrt would print it ("hutchrt: start: ..."), with code EIO.
+std::optional<Status> run_builtin(const Settings& s, std::initializer_list<std::string> args);
+
+}  // namespace hutch::monitor

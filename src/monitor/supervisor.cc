@@ -1,5 +1,6 @@
 #include "monitor/supervisor.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -286,6 +287,42 @@ Result<pid_t> Supervisor::create() {
 }
 
 Status Supervisor::start() {
+  // The row says "running" once the runtime started the init. Its child
+  // forks and opens the database while the runtime starts, then waits for
+  // the start time on `go`; when the start fails, `go` closes empty and
+  // the child writes nothing (report_start_error records the failure).
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) return Error::from_errno("pipe");
+  UniqueFd go_r(go[0]), go_w(go[1]);
+  pid_t pid = init_pid_;
+  bool health = s_.has_healthcheck;
+  begin_db("record the container's state", [&](state::Db& db) -> Result<std::string> {
+    go_w.reset();
+    std::string at;
+    char buf[64];
+    for (;;) {
+      ssize_t n = ::read(go_r.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      at.append(buf, static_cast<size_t>(n));
+    }
+    if (at.empty()) return std::string();
+    int64_t started = parse_int(at).value_or(0);
+    TRY(db.update(s_.id, [&](state::ContainerRow& r) -> Status {
+      r.status = state::Status::kRunning;
+      r.pid = pid;
+      r.started_at = started;
+      r.error.clear();
+      r.oom_killed = false;
+      if (health) {
+        r.health = "starting";
+        r.health_failing_streak = 0;
+      }
+      return {};
+    }));
+    return std::string();
+  });
+  go_r.reset();
   if (s_.loopback_up) TRY(loopback_up(init_pid_));
   TRY(runtime({"start", s_.id}));
   started_mono_ = now_mono_ns();
@@ -293,21 +330,11 @@ Status Supervisor::start() {
   health_status_ = s_.has_healthcheck ? "starting" : "";
   oom_path_ = oom_counter_path(init_pid_);
   oom_before_ = read_oom_kills(oom_path_);
-  pid_t pid = init_pid_;
-  int64_t at = started_unix_;
-  bool health = s_.has_healthcheck;
-  record([&](state::ContainerRow& r) {
-    r.status = state::Status::kRunning;
-    r.pid = pid;
-    r.started_at = at;
-    r.error.clear();
-    r.oom_killed = false;
-    if (health) {
-      r.health = "starting";
-      r.health_failing_streak = 0;
-    }
-    return std::string();
-  });
+  std::string at = std::to_string(started_unix_);
+  if (::write(go_w.get(), at.data(), at.size()) != static_cast<ssize_t>(at.size()))
+    log::warn(kComponent, "record the container's state: " + Error::from_errno("write").message());
+  go_w.reset();
+  (void)end_db();
   if (s_.has_healthcheck) health_.start();
   return {};
 }

@@ -73,7 +73,8 @@ def main():
             json.dump(cfg, open(os.path.join(bundle, "config.json"), "w"))
             runs = {"hutch": [], "podman": [], "crun": []}
             argv = {
-                "hutch": lambda i: hutch + ["run", "--rm", "busybox", "true"],
+                # Both without networking: hutch's default network is bridge.
+                "hutch": lambda i: hutch + ["run", "--rm", "--network", "none", "busybox", "true"],
                 "podman": lambda i: pod + ["run", "--rm", "--network", "none"] + PODMAN_LIMITS +
                 ["localhost/busybox", "true"],
                 "crun": lambda i: ["crun", "--root", tmp.join("crun-state"), "run", "--bundle", bundle,
@@ -92,7 +93,8 @@ def main():
                   (med["hutch"] / med["podman"], med["hutch"] / med["crun"]))
 
             # Monitor vs conmon.
-            cid = subprocess.check_output(hutch + ["run", "-d", "busybox", "sleep", "120"], text=True).strip()
+            cid = subprocess.check_output(hutch + ["run", "-d", "--network", "none", "busybox", "sleep", "120"],
+                                          text=True).strip()
             mon_pid = int(open(os.path.join(runroot, cid[:12], "monitor.pid")).read().split()[0])
             pcid = subprocess.check_output(pod + ["run", "-d", "--network", "none"] + PODMAN_LIMITS +
                                            ["localhost/busybox", "sleep", "120"], text=True).strip()
@@ -108,7 +110,7 @@ def main():
             # ps with many containers.
             if a.ps > 0:
                 for i in range(a.ps):
-                    subprocess.run(hutch + ["run", "-d", "busybox", "sleep", "600"], check=True,
+                    subprocess.run(hutch + ["run", "-d", "--network", "none", "busybox", "sleep", "600"], check=True,
                                    stdout=subprocess.DEVNULL)
                 n = len(subprocess.check_output(hutch + ["ps", "-q"], text=True).split())
                 t = [timed(hutch + ["ps"]) * 1000 for _ in range(10)]

@@ -60,13 +60,19 @@ int main(int argc, char** argv) {
 
   // Out of the engine's tree: the first child starts a session, the second
   // is no session leader, so it can never acquire a controlling terminal.
+  // Started as a session leader already (Launch calls setsid before exec),
+  // one fork gives the same: a child outside the engine's tree that leads
+  // no session.
+  bool leader = ::getsid(0) == ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) return fail(sync, "fork: " + std::string(strerror(errno)));
   if (pid > 0) ::_exit(0);
-  ::setsid();
-  pid = ::fork();
-  if (pid < 0) return fail(sync, "fork: " + std::string(strerror(errno)));
-  if (pid > 0) ::_exit(0);
+  if (!leader) {
+    ::setsid();
+    pid = ::fork();
+    if (pid < 0) return fail(sync, "fork: " + std::string(strerror(errno)));
+    if (pid > 0) ::_exit(0);
+  }
   if (::chdir("/") != 0) return fail(sync, "chdir /");
   ::umask(022);
   // The container's init is reparented to us when `runtime create` exits.

@@ -26,6 +26,7 @@ const std::vector<Command>& commands() {
       {"logout", cmd_logout, "Log out from a registry"},
       {"logs", cmd_logs, "Fetch the logs of a container"},
       {"manifest", cmd_manifest, "Manage manifest lists (multi-platform images)"},
+      {"network", cmd_network, "Manage networks"},
       {"pause", cmd_pause, "Pause all processes within one or more containers"},
       {"port", cmd_port, "List port mappings or a specific mapping for the container"},
       {"ps", cmd_ps, "List containers"},

@@ -92,4 +92,7 @@ Result<Parsed> parse_command(const Args& a, size_t start, const std::vector<OptS
 int fail(const Error& e, int code = 1);
 void print(const std::string& text);
 
+// Networks (issue 5): network.cc.
+int cmd_network(const Global& g, const Args& a, size_t start);
+
 }  // namespace hutch::cli

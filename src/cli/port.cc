@@ -1,12 +1,14 @@
 // hutch port CONTAINER [PRIVATE_PORT[/PROTO]]: docker's list of a
-// container's published ports, "80/tcp -> 0.0.0.0:8080", read from the
-// row's HostConfig.PortBindings (docker's {"80/tcp": [{"HostIp", "HostPort"}]});
+// container's published ports, "80/tcp -> 0.0.0.0:8080": the host ports
+// its networking chose at start (random ones included), while it runs;
 // containers without published ports print nothing.
 #include <cstdio>
 
 #include "base/json.h"
 #include "cli/commands.h"
 #include "cli/container_common.h"
+#include "engine/container_network.h"
+#include "network/ports.h"
 
 namespace hutch::cli {
 
@@ -27,27 +29,17 @@ int cmd_port(const Global& g, const Args& a, size_t start) {
   if (!cs.ok()) return fail(cs.error());
   auto row = cs->find(ref);
   if (!row.ok()) return fail(row.error());
-  auto doc = engine::Containers::config_of(*row);
-  if (!doc.ok()) return fail(doc.error());
-  json_t* bindings = json_object_get(json_object_get(doc->get(), "HostConfig"), "PortBindings");
+  // The concrete ports (random ones chosen) while it runs; none otherwise.
+  std::vector<network::PortMapping> ports;
+  for (const auto& m : engine::published_ports(cs->paths(), row->id))
+    if (want.empty() || want == std::to_string(m.container_port) + "/" + m.protocol) ports.push_back(m);
   std::string out;
-  bool found = false;
-  const char* port;
-  json_t* list;
-  json_object_foreach(bindings, port, list) {
-    if (!want.empty() && want != port) continue;
-    size_t i;
-    json_t* b;
-    json_array_foreach(list, i, b) {
-      std::string ip = json::string_of(b, "HostIp");
-      if (ip.empty()) ip = "0.0.0.0";
-      std::string host = (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + json::string_of(b, "HostPort");
-      out += want.empty() ? std::string(port) + " -> " + host + "\n" : host + "\n";
-      found = true;
-    }
+  if (want.empty()) {
+    for (const auto& line : network::port_lines(ports)) out += line + "\n";
+  } else {
+    for (const auto& m : ports) out += network::host_address(m) + "\n";
+    if (ports.empty()) return fail(Error::plain(ENOENT, "no public port '" + want + "' published for " + ref));
   }
-  if (!want.empty() && !found)
-    return fail(Error::plain(ENOENT, "no public port '" + want + "' published for " + ref));
   print(out);
   return 0;
 }

@@ -6,6 +6,8 @@
 
 #include "base/json.h"
 #include "base/strings.h"
+#include "engine/container_network.h"
+#include "network/ports.h"
 #include "cli/commands.h"
 #include "cli/container_common.h"
 #include "cli/format.h"
@@ -155,7 +157,14 @@ int cmd_ps(const Global& g, const Args& a, size_t start) {
     json_object_set_new(row.get(), "Command", json::str(command_text(doc->get(), trunc)));
     json_object_set_new(row.get(), "CreatedAt", json::str(go_time(r.created / 1'000'000'000)));
     json_object_set_new(row.get(), "RunningFor", json::str(human_duration(now_s() - r.created / 1'000'000'000) + " ago"));
-    json_object_set_new(row.get(), "Ports", json::str(""));
+    std::string ports;
+    if (active) {
+      auto exposed = network::exposed_ports_from_json(
+          json_object_get(json_object_get(doc->get(), "Config"), "ExposedPorts"));
+      ports = network::format_ports(engine::published_ports(cs->paths(), r.id),
+                                    exposed.ok() ? *exposed : std::set<std::string>{});
+    }
+    json_object_set_new(row.get(), "Ports", json::str(ports));
     json_object_set_new(row.get(), "State", json::str(state::status_name(r.status)));
     json_object_set_new(row.get(), "Status", json::str(status_text(r)));
     json_object_set_new(row.get(), "Names", json::str(r.name));

@@ -103,10 +103,17 @@ Result<int> attach_and_start(engine::Containers& cs, const std::string& id, cons
   return row.ok() ? row->exit_code : 125;
 }
 
+// docker's "WARNING: ..." lines for flags it accepts but drops (-p with
+// --network host).
+static void print_warnings(const engine::RunOptions& o) {
+  for (const auto& w : o.warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
+}
+
 int cmd_create(const Global& g, const Args& a, size_t start) {
   int code = 0;
   auto o = parse_run(a, start, "create", &code);
   if (!o.ok()) return code;
+  print_warnings(*o);
   if (auto s = ensure_image(g, *o); !s.ok()) return fail(s.error(), 125);
   auto cs = open_containers(g);
   if (!cs.ok()) return fail(cs.error(), 125);
@@ -120,6 +127,7 @@ int cmd_run(const Global& g, const Args& a, size_t start) {
   int code = 0;
   auto o = parse_run(a, start, "run", &code);
   if (!o.ok()) return code;
+  print_warnings(*o);
   if (o->tty && !o->detach && o->interactive && !::isatty(0))
     return fail(Error::plain(EINVAL, "the input device is not a TTY"), 1);
   if (auto s = ensure_image(g, *o); !s.ok()) return fail(s.error(), 125);

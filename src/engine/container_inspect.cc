@@ -4,6 +4,7 @@
 #include "base/json.h"
 #include "base/strings.h"
 #include "engine/containers.h"
+#include "engine/container_network.h"
 
 namespace hutch::engine {
 
@@ -81,14 +82,7 @@ json::Ptr inspect_container(const ContainerPaths& paths, const state::ContainerR
   json_object_set_new(j, "GraphDriver", gd);
   json_object_set_new(j, "Mounts", copy_or(doc.get(), "Mounts", json_array()));
   json_object_set_new(j, "Config", copy_or(doc.get(), "Config", json_object()));
-  json_t* ns = json_object();
-  json_object_set_new(ns, "Bridge", json::str(""));
-  json_object_set_new(ns, "SandboxID", json::str(""));
-  json_object_set_new(ns, "Ports", json_object());
-  json_object_set_new(ns, "SandboxKey",
-                      json::str(r.pid && r.status == state::Status::kRunning ? "/proc/" + std::to_string(r.pid) + "/ns/net" : ""));
-  json_object_set_new(ns, "Networks", json_object());
-  json_object_set_new(j, "NetworkSettings", ns);
+  json_object_set_new(j, "NetworkSettings", network_settings(paths, r, doc.get()).release());
   return o;
 }
 

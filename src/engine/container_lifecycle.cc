@@ -19,6 +19,7 @@
 #include "base/spawn.h"
 #include "base/strings.h"
 #include "engine/containers.h"
+#include "engine/container_network.h"
 #include "engine/volumes.h"
 #include "monitor/launch.h"
 #include "monitor/protocol.h"
@@ -109,6 +110,8 @@ Status Containers::cleanup_stopped(const state::ContainerRow& row) {
     log::warn("engine", "unmount \"" + rootfs + "\": " + std::strerror(errno));
   (void)fs::remove_all(paths_.rundir(row.id));
   remove_cgroups(row.id);
+  if (auto st = teardown_networks(paths_, row.id); !st.ok())
+    log::warn("engine", "tear down the networks of " + quoted(row) + ": " + st.error().message());
   return {};
 }
 
@@ -168,16 +171,23 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
     if (exit_code) *exit_code = 0;
     return {};  // docker start of a running container is a no-op
   }
-  if (monitor_alive(row))
+  if (monitor_alive(row) && !wait_monitor_gone(row, 15'000))
     return Error::plain(EBUSY, quoted(row) + " is being started or stopped by another command");
+  if (is_active(row.status)) {
+    if (exit_code) *exit_code = 0;
+    return {};
+  }
   TRY(fs::mkdir_p(paths_.runroot, 0700));
   TRY(db_.update(row.id, [&](state::ContainerRow& r) -> Status {
     r.stopped_by_user = false;
     r.error.clear();
     return {};
   }));
+  // Networks before the monitor: the runtime joins the pinned namespace.
+  TRY_CTX(setup_networks(*this, row), "start " + quoted(row));
   auto launch = monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id));
   if (!launch.ok()) {
+    (void)teardown_networks(paths_, row.id);
     if (exit_code) *exit_code = monitor::exit_code_for(launch.error());
     (void)db_.update(row.id, [&](state::ContainerRow& r) -> Status {
       r.error = launch.error().innermost();
@@ -196,6 +206,22 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
   if (exit_code) *exit_code = 0;
   event(db_, row, "start");
   return {};
+}
+
+// A monitor that recorded the container's end may still be tearing down
+// its networks and mounts: commands that need it gone wait a little.
+bool Containers::wait_monitor_gone(state::ContainerRow& row, int64_t timeout_ms) {
+  int64_t deadline = mono_ms() + timeout_ms;
+  int delay = 2;
+  while (monitor_alive(row) && !is_active(row.status)) {
+    if (mono_ms() >= deadline) return false;
+    sleep_ms(delay);
+    delay = std::min(delay * 2, 50);
+    auto fresh = db_.get(row.id);
+    if (!fresh.ok()) return false;
+    row = std::move(*fresh);
+  }
+  return !monitor_alive(row);
 }
 
 Status Containers::wait_stopped(const std::string& id, int64_t timeout_ms) {
@@ -267,6 +293,7 @@ Status Containers::restart(const std::string& ref, std::optional<int> timeout) {
 
 Status Containers::remove(const std::string& ref, bool force, bool volumes) {
   ASSIGN_OR_RETURN(state::ContainerRow row, find(ref));
+  if (!is_active(row.status) && monitor_alive(row)) (void)wait_monitor_gone(row, 15'000);
   if (is_active(row.status) || monitor_alive(row)) {
     if (!force)
       return Error::plain(EBUSY, "cannot remove " + quoted(row) + ": container is " +
@@ -363,6 +390,10 @@ Result<std::vector<std::string>> Containers::boot(
     const std::function<void(const std::string&, const Error&)>& report) {
   ASSIGN_OR_RETURN(auto rows, db_.list());
   std::vector<std::string> started;
+  // First, networking that containers which no longer run left behind
+  // (their monitor was killed, a setup died half-way): leases and ports
+  // must be free before anything starts.
+  sweep_networks(*this);
   for (auto& r : rows) {
     bool was_active = is_active(r.status);
     auto rec = reconcile(r);

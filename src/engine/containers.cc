@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
+#include <set>
 
 #include "base/fs.h"
 #include "base/json.h"
@@ -19,6 +20,7 @@
 #include "base/scope.h"
 #include "base/strings.h"
 #include "engine/container_fs.h"
+#include "engine/container_network.h"
 #include "engine/container_spec.h"
 #include "engine/host_devices.h"
 #include "engine/images.h"
@@ -27,6 +29,9 @@
 #include "image/store.h"
 #include "monitor/launch.h"
 #include "monitor/settings.h"
+#include "network/attachments.h"
+#include "network/ports.h"
+#include "network/store.h"
 
 namespace hutch::engine {
 
@@ -228,6 +233,33 @@ Result<std::string> Containers::create(const RunOptions& o) {
     anon_created.push_back(v.name);
     in.anonymous_sources.push_back(volumes.data_dir(v.name));
   }
+  // Networks: the default is docker's "bridge"; CNI ones get a namespace the
+  // engine pins at start (container_network.h), named here for the spec.
+  std::string network_mode = o.network.empty() ? network::kDefaultNetwork : o.network;
+  std::string network_name;  // the definition's name, for CNI modes
+  if (uses_cni(network_mode)) {
+    ASSIGN_OR_RETURN(network::Store store, network::Store::open(paths_.networks_dir(), paths_.ipam_dir()));
+    ASSIGN_OR_RETURN(network::Network net, store.find(network_mode));
+    if (net.pseudo) network_mode = net.name;
+    network_name = net.name;
+    if (!o.network_aliases.empty() && !net.dns())
+      return Error::plain(EINVAL, "network-scoped alias is supported only for containers in user defined networks");
+    if (!o.ip.empty()) TRY(network::check_static_ip(net, o.ip));
+  }
+  if (uses_cni(network_mode)) {
+    network_mode = network_name;
+    in.joined_namespaces["network"] = network::netns_path(paths_.netns_dir(), id);
+  }
+  in.opts.network = network_mode;
+  const network::PortBindings& publish = o.publish;
+  std::set<std::string> image_exposed;
+  if (image_config) {
+    ASSIGN_OR_RETURN(image_exposed, network::exposed_ports_from_json(json_object_get(image_config, "ExposedPorts")));
+  }
+  // Exposed: the image's, --expose, and every published port (docker).
+  std::set<std::string> exposed = exposed_ports_of(image_exposed, o);
+  if (!publish.empty() && !uses_cni(network_mode))
+    return Error::plain(EINVAL, "conflicting options: port publishing and the container type network mode");
   std::string hostname = o.hostname.empty() ? id.substr(0, 12) : o.hostname;
   if (o.network == "host" && o.hostname.empty()) {
     char h[256] = {};
@@ -326,7 +358,8 @@ Result<std::string> Containers::create(const RunOptions& o) {
     ms.health.on_failure = o.health_on_failure;
   }
   ms.auto_remove = o.auto_remove;
-  ms.loopback_up = o.network.empty() || o.network == "none";
+  ms.loopback_up = network_mode == "none";  // a pinned namespace comes with it up
+  if (uses_cni(network_mode)) ms.network_dir = paths_.netns_dir();
   for (const auto& v : anon_created) ms.remove_dirs.push_back(paths_.root + "/volumes/" + v);
   ms.stop_signal = cs.stop_signal.empty() ? "SIGTERM" : cs.stop_signal;
   ms.stop_timeout = o.stop_timeout.value_or(10);
@@ -382,9 +415,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
     json_object_set_new(h, "Retries", json_integer(cs.health_retries));
     json_object_set_new(c, "Healthcheck", h);
   }
-  if (image_config)
-    if (json_t* ep = json_object_get(image_config, "ExposedPorts"); json_is_object(ep))
-      json_object_set(c, "ExposedPorts", ep);
+  if (!exposed.empty()) json_object_set_new(c, "ExposedPorts", network::exposed_ports_json(exposed).release());
   json_object_set_new(doc.get(), "Config", c);
 
   json_t* hc = json_object();
@@ -398,7 +429,13 @@ Result<std::string> Containers::create(const RunOptions& o) {
   json_object_set_new(rp, "MaximumRetryCount", json_integer(o.restart_max));
   json_object_set_new(hc, "RestartPolicy", rp);
   json_object_set_new(hc, "AutoRemove", json_boolean(o.auto_remove));
-  json_object_set_new(hc, "NetworkMode", json::str(o.network.empty() ? "none" : o.network));
+  json_object_set_new(hc, "NetworkMode", json::str(network_mode));
+  json_object_set_new(hc, "PortBindings", network::port_bindings_json(publish).release());
+  json_object_set_new(hc, "PublishAllPorts", json_boolean(o.publish_all));
+  json_object_set_new(hc, "Dns", json::string_array(o.dns));
+  json_object_set_new(hc, "DnsSearch", json::string_array(o.dns_search));
+  json_object_set_new(hc, "DnsOptions", json::string_array(o.dns_options));
+  json_object_set_new(hc, "ExtraHosts", json::string_array(o.add_hosts));
   json_object_set_new(hc, "PidMode", json::str(o.pid_ns));
   json_object_set_new(hc, "IpcMode", json::str(o.ipc_ns.empty() ? "private" : o.ipc_ns));
   json_object_set_new(hc, "UTSMode", json::str(o.uts_ns));
@@ -457,6 +494,16 @@ Result<std::string> Containers::create(const RunOptions& o) {
   json_object_set_new(doc.get(), "RuntimePath", json::str(runtime.first));
   json_object_set_new(doc.get(), "RuntimeRoot", json::str(ms.runtime_root));
   json_object_set_new(doc.get(), "DetachKeys", json::str(o.detach_keys));
+  if (uses_cni(network_mode)) {
+    // The networks to join at start, NetworkMode first (connect adds more).
+    json_t* ep = json_object();
+    json_object_set_new(ep, "Aliases", json::string_array(o.network_aliases));
+    json_object_set_new(ep, "IPAMConfig", o.ip.empty() ? json_null() : json_pack("{s:s}", "IPv4Address", o.ip.c_str()));
+    json_object_set_new(ep, "MacAddress", json::str(o.mac_address));
+    json_t* nets = json_object();
+    json_object_set_new(nets, network_mode.c_str(), ep);
+    json_object_set_new(doc.get(), "Networks", nets);
+  }
 
   state::ContainerRow row;
   row.id = id;

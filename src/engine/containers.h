@@ -84,6 +84,7 @@ class Containers {
   Status cleanup_stopped(const state::ContainerRow& row);
   static void remove_cgroups(const std::string& id);
   Status wait_stopped(const std::string& id, int64_t timeout_ms);
+  bool wait_monitor_gone(state::ContainerRow& row, int64_t timeout_ms);
 
   ContainerPaths paths_;
   state::Db db_;

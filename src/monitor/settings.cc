@@ -98,6 +98,7 @@ std::string to_json(const Settings& s) {
   json_object_set_new(j, "health", h);
   set_bool(j, "auto_remove", s.auto_remove);
   set_bool(j, "loopback_up", s.loopback_up);
+  set_str(j, "network_dir", s.network_dir);
   json_object_set_new(j, "remove_dirs", json::string_array(s.remove_dirs));
   set_str(j, "stop_signal", s.stop_signal);
   set_int(j, "stop_timeout", s.stop_timeout);
@@ -128,6 +129,7 @@ Result<Settings> parse_settings(const std::string& text) {
   r.boolean("has_healthcheck", &s.has_healthcheck);
   r.boolean("auto_remove", &s.auto_remove);
   r.boolean("loopback_up", &s.loopback_up);
+  r.str("network_dir", &s.network_dir);
   r.strings("remove_dirs", &s.remove_dirs);
   r.str("stop_signal", &s.stop_signal);
   r.integer("stop_timeout", &s.stop_timeout);

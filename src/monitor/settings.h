@@ -51,6 +51,9 @@ struct Settings {
   bool has_healthcheck = false;
   Healthcheck health;
   bool loopback_up = false;  // the container has its own network namespace: set its "lo" up before start
+  // <runroot>/netns when the engine set up networks for the container
+  // (network/attachments.h): the monitor tears them down when it ends for good.
+  std::string network_dir;
   bool auto_remove = false;  // --rm: the monitor removes the container when it ends for good
   std::vector<std::string> remove_dirs;  // with auto_remove: anonymous volume dirs to delete too
   std::string stop_signal = "SIGTERM";

@@ -22,6 +22,7 @@
 #include "monitor/resident.h"
 #include "monitor/restart_policy.h"
 #include "monitor/rootfs.h"
+#include "network/attachments.h"
 
 namespace hutch::monitor {
 
@@ -207,6 +208,10 @@ void Supervisor::cleanup_rundir(bool all) {
 
 void Supervisor::teardown(bool remove) {
   health_.stop();
+  // Networks first: a `stop` returns once they are gone (ports free again).
+  if (!s_.network_dir.empty())
+    if (auto st = network::teardown(s_.network_dir, s_.id); !st.ok())
+      log::warn(kComponent, "tear down the container's networks: " + st.error().message());
   if (!remove) attach_.close();
   io_.close();
   if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());

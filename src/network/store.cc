@@ -1,6 +1,7 @@
 #include "network/store.h"
 
 #include <dirent.h>
+#include <net/if.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -149,7 +150,9 @@ Result<Network> Store::create(const CreateOptions& o) {
   TRY(validate_create(o));
   if (o.driver != "bridge") {
     std::string parent = o.options.at("parent");
-    if (!fs::exists(sys_class_net_ + "/" + parent))
+    // if_nametoindex asks this network namespace; /sys/class/net shows the
+    // one sysfs was mounted in, which need not be ours.
+    if (::if_nametoindex(parent.c_str()) == 0 && !fs::exists(sys_class_net_ + "/" + parent))
       return Error::plain(ENODEV, "network \"" + o.name + "\": parent interface \"" + parent +
                                       "\" does not exist (see `ip link`)");
   }

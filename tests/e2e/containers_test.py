@@ -341,6 +341,9 @@ class Boot(ContainerCase):
             os.kill(monitor, signal.SIGKILL)
             os.kill(info["State"]["Pid"], signal.SIGKILL)
         time.sleep(0.3)
+        # A reboot empties /run: the pinned network namespaces go with it.
+        for m in ht.mount_points_under(s.runroot):
+            subprocess.run(["umount", "-l", m], check=True)
         subprocess.run(["rm", "-rf", s.runroot], check=True)
         p = s.h("boot", check=True)
         started = set(p.stdout.split())

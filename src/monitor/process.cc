@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +15,30 @@
 #include "base/strings.h"
 
 namespace hutch::monitor {
+
+namespace {
+
+// The seals hutchrt checks for (cli_rt/cloned_binary.cc).
+constexpr int kSeals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+
+// In the forked child: execs a sealed memfd copy of `path`; returns only
+// when that failed (then nothing is left open: every fd is close-on-exec).
+void exec_sealed_copy(const char* path, char* const argv[]) {
+  int src = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (src < 0) return;
+  struct stat st;
+  int mfd = ::memfd_create("hutchrt", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0 || ::fstat(src, &st) != 0) return;
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = ::sendfile(mfd, src, &off, static_cast<size_t>(st.st_size - off));
+    if (n <= 0) break;
+  }
+  if (off != st.st_size || ::fcntl(mfd, F_ADD_SEALS, kSeals) != 0) return;
+  ::execveat(mfd, "", argv, environ, AT_EMPTY_PATH);
+}
+
+}  // namespace
 
 std::vector<std::string> runtime_argv(const Settings& s, std::initializer_list<std::string> args) {
   std::vector<std::string> v;
@@ -25,7 +52,7 @@ std::vector<std::string> runtime_argv(const Settings& s, std::initializer_list<s
   return v;
 }
 
-Result<pid_t> spawn(const std::vector<std::string>& argv, Stdio io, bool new_group) {
+Result<pid_t> spawn(const std::vector<std::string>& argv, Stdio io, bool new_group, bool sealed_copy) {
   if (argv.empty()) return Error::plain(EINVAL, "spawn: no program");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -51,6 +78,7 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, Stdio io, bool new_gro
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (new_group) ::setpgid(0, 0);
+    if (sealed_copy) exec_sealed_copy(args[0], args.data());
     ::execv(args[0], args.data());
     ::_exit(127);
   }

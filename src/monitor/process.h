@@ -26,7 +26,11 @@ std::vector<std::string> runtime_argv(const Settings& s, std::initializer_list<s
 
 // Forks and execs argv[0] (a path) with `io` as fds 0-2, default signal
 // dispositions and an empty signal mask; in a new process group when asked.
-Result<pid_t> spawn(const std::vector<std::string>& argv, Stdio io, bool new_group = false);
+// With `sealed_copy`, the child execs a sealed memfd copy of argv[0], as
+// hutchrt does itself before it puts processes in a container
+// (cli_rt/cloned_binary.h): hutchrt finds itself running from one and skips
+// its own copy and second exec. Falls back to argv[0] when the copy fails.
+Result<pid_t> spawn(const std::vector<std::string>& argv, Stdio io, bool new_group = false, bool sealed_copy = false);
 // Waits for one child; its exit code, or 128 + signal.
 Result<int> wait_exit(pid_t pid);
 int decode_wait_status(int status);

@@ -1,6 +1,8 @@
 #include "monitor/process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace hutch::monitor {
 namespace {
@@ -50,6 +52,24 @@ TEST(Spawn, RunCapturesOutputAndStatus) {
   r = run({"/nonexistent-hutch-test"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 127);
+}
+
+TEST(Spawn, SealedCopyRunsFromAMemfd) {
+  // What the child execs is the copy: /proc/self/exe names the memfd, never
+  // the file on disk (CVE-2019-5736).
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+  auto pid = spawn({"/bin/readlink", "/proc/self/exe"}, Stdio{-1, p[1], -1}, false, true);
+  ::close(p[1]);
+  ASSERT_TRUE(pid.ok()) << pid.error().message();
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(p[0]);
+  auto code = wait_exit(*pid);
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(out.rfind("/memfd:hutchrt", 0), 0u) << out;
 }
 
 TEST(RuntimeArgv, GlobalOptionsFirst) {

@@ -268,7 +268,9 @@ Result<pid_t> Supervisor::create() {
   std::vector<std::string> argv = runtime_argv(s_, {"create", "--bundle", s_.bundle, "--pid-file", pid_file});
   for (auto& a : io_.create_args()) argv.push_back(a);
   argv.push_back(s_.id);
-  ASSIGN_OR_RETURN(pid_t pid, spawn(argv, io_.runtime_stdio()));
+  // hutchrt beside us runs from a sealed copy made here, sparing its own
+  // copy and re-exec (CVE-2019-5736, builtin_runtime.h).
+  ASSIGN_OR_RETURN(pid_t pid, spawn(argv, io_.runtime_stdio(), false, builtin_runtime_));
   ASSIGN_OR_RETURN(int code, wait_exit(pid));
   if (code != 0) {
     std::string msg = runtime_message(io_.runtime_output());

@@ -183,9 +183,20 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
     r.error.clear();
     return {};
   }));
-  // Networks before the monitor: the runtime joins the pinned namespace.
-  TRY_CTX(setup_networks(*this, row), "start " + quoted(row));
+  // Networks: the namespace is pinned now (the runtime joins it), the CNI
+  // plugins run while the monitor starts and the runtime creates.
+  auto net = NetworkSetup::begin(*this, row);
+  if (!net.ok()) return std::move(net).error().with_context("start " + quoted(row));
   auto launch = monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id));
+  if (auto st = net->wait(); !st.ok()) {
+    // A created container never started: dropping the launch makes the
+    // monitor delete it again (and tear down whatever it finds).
+    if (launch.ok()) {
+      monitor::Launch dropped = std::move(*launch);
+    }
+    (void)teardown_networks(paths_, row.id);
+    return std::move(st).error().with_context("start " + quoted(row));
+  }
   if (!launch.ok()) {
     (void)teardown_networks(paths_, row.id);
     if (exit_code) *exit_code = monitor::exit_code_for(launch.error());

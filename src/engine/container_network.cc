@@ -1,5 +1,7 @@
 #include "engine/container_network.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include "network/attachments.h"
 #include "network/cni.h"
 #include "network/etc_files.h"
+#include "network/nat.h"
 #include "network/netns.h"
 #include "network/ports.h"
 #include "network/store.h"
@@ -65,6 +68,27 @@ std::string endpoint_ip(const json_t* ep) {
   return json::string_of(json_object_get(ep, "IPAMConfig"), "IPv4Address");
 }
 
+// The conflist this container needs from a network hutch made: its
+// portmap plugin only with published ports, its tuning plugin only with a
+// --mac-address (each plugin run is an exec, and portmap's DEL several
+// iptables runs). A user's own conflist is used as written. The record
+// keeps what ADD was given, so DEL runs the same plugins.
+Result<std::string> conflist_for(const network::Network& n, bool ports, bool mac) {
+  if (!n.hutch_made || (ports && mac)) return n.conflist;
+  ASSIGN_OR_RETURN(json::Ptr doc, json::parse(n.conflist));
+  json_t* plugins = json_object_get(doc.get(), "plugins");
+  json_t* kept = json_array();
+  size_t i;
+  json_t* p;
+  json_array_foreach(plugins, i, p) {
+    std::string type = json::string_of(p, "type");
+    if ((type == "portmap" && !ports) || (type == "tuning" && !mac)) continue;
+    json_array_append(kept, p);
+  }
+  json_object_set_new(doc.get(), "plugins", kept);
+  return json::dump(doc.get());
+}
+
 // CNI ADD of one network; `index` names the interface (eth0, eth1...).
 Result<network::Attachment> attach_one(const network::Record& rec, const network::Network& n, const json_t* ep,
                                        size_t index, std::vector<network::PortMapping> ports) {
@@ -72,12 +96,12 @@ Result<network::Attachment> attach_one(const network::Record& rec, const network
   a.network = n.name;
   a.network_id = n.id;
   a.ifname = "eth" + std::to_string(index);
-  a.conflist = n.conflist;
   a.dns = n.dns();
   a.ports = std::move(ports);
   a.aliases = json::strings_of(json_object_get(ep, "Aliases"));
   a.static_ip = endpoint_ip(ep);
   a.mac_request = json::string_of(ep, "MacAddress");
+  ASSIGN_OR_RETURN(a.conflist, conflist_for(n, !a.ports.empty(), !a.mac_request.empty()));
   network::Invocation inv;
   inv.container_id = rec.id;
   inv.netns = rec.netns;
@@ -141,16 +165,34 @@ bool uses_cni(const std::string& mode) {
   return !mode.empty() && mode != "none" && mode != "host" && !starts_with(mode, "container:");
 }
 
-Status setup_networks(Containers& c, const state::ContainerRow& row) {
+Result<NetworkSetup> NetworkSetup::begin(Containers& c, const state::ContainerRow& row) {
+  NetworkSetup setup;
   ASSIGN_OR_RETURN(json::Ptr doc, Containers::config_of(row));
   std::string mode = json::string_of(host_config(doc.get()), "NetworkMode");
-  if (!uses_cni(mode)) return {};
+  if (!uses_cni(mode)) return setup;
   const ContainerPaths& p = c.paths();
   std::string dir = p.netns_dir();
   // What a run that died half-way left.
   (void)network::teardown(dir, row.id);
   ASSIGN_OR_RETURN(network::Store store, open_store(p));
   ASSIGN_OR_RETURN(UniqueFd held, network::lock(dir));
+
+  // Everything that can be refused is refused here, before anything is
+  // set up: unknown networks, busy ports.
+  std::vector<std::pair<network::Network, const json_t*>> nets;
+  for (const auto& [name, ep] : endpoints_of(doc.get())) {
+    ASSIGN_OR_RETURN(network::Network n, store.find(name));
+    if (n.pseudo) return Error::plain(EINVAL, "network \"" + name + "\" cannot be joined along with others");
+    nets.push_back({std::move(n), ep});
+  }
+  const json_t* hc = host_config(doc.get());
+  ASSIGN_OR_RETURN(network::PortBindings bindings, network::port_bindings_from_json(json_object_get(hc, "PortBindings")));
+  if (json_is_true(json_object_get(hc, "PublishAllPorts"))) {
+    ASSIGN_OR_RETURN(std::set<std::string> exposed,
+                     network::exposed_ports_from_json(json_object_get(json_object_get(doc.get(), "Config"), "ExposedPorts")));
+    bindings = network::publish_all(exposed, std::move(bindings));
+  }
+  ASSIGN_OR_RETURN(std::vector<network::PortMapping> ports, network::allocate(bindings, ports_taken(c, row.id)));
 
   network::Record rec;
   rec.id = row.id;
@@ -159,41 +201,85 @@ Status setup_networks(Containers& c, const state::ContainerRow& row) {
   rec.plugin_dirs = network::default_plugin_dirs();
   rec.hosts_path = p.dir(row.id) + "/hosts";
   TRY(network::create_netns(rec.netns));
-  ScopeGuard undo([&] {
-    for (auto it = rec.attachments.rbegin(); it != rec.attachments.rend(); ++it) (void)network::detach(rec, *it);
-    (void)network::remove_netns(rec.netns);
-    ::unlink(network::record_path(dir, row.id).c_str());
-  });
+  setup.dir_ = dir;
+  setup.id_ = row.id;
 
-  size_t index = 0;
-  std::vector<std::string> names;
-  for (const auto& [name, ep] : endpoints_of(doc.get())) {
-    ASSIGN_OR_RETURN(network::Network n, store.find(name));
-    if (n.pseudo) return Error::plain(EINVAL, "network \"" + name + "\" cannot be joined along with others");
-    std::vector<network::PortMapping> ports;
-    if (index == 0) {
-      const json_t* hc = host_config(doc.get());
-      ASSIGN_OR_RETURN(network::PortBindings bindings,
-                       network::port_bindings_from_json(json_object_get(hc, "PortBindings")));
-      if (json_is_true(json_object_get(hc, "PublishAllPorts"))) {
-        ASSIGN_OR_RETURN(std::set<std::string> exposed,
-                         network::exposed_ports_from_json(
-                             json_object_get(json_object_get(doc.get(), "Config"), "ExposedPorts")));
-        bindings = network::publish_all(exposed, std::move(bindings));
-      }
-      ASSIGN_OR_RETURN(ports, network::allocate(bindings, ports_taken(c, row.id)));
-    }
-    auto a = attach_one(rec, n, ep, index, std::move(ports));
-    if (!a.ok()) return std::move(a).error().with_context("container \"" + row.name + "\"");
-    rec.attachments.push_back(std::move(*a));
-    names.push_back(name);
-    ++index;
+  // The plugins run in a child while the caller starts the monitor and the
+  // runtime creates the container in the pinned namespace: the container
+  // only starts after wait(). The child keeps the lock (its copy of the fd).
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    (void)network::remove_netns(rec.netns);
+    return Error::from_errno("pipe");
   }
-  TRY(write_etc(p, row, doc.get(), rec));
-  TRY(network::save(dir, rec));
-  undo.release();
-  if (auto st = network::refresh_hosts(dir, names); !st.ok()) log::warn(kComponent, st.error().message());
-  return {};
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int e = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    (void)network::remove_netns(rec.netns);
+    return Error(e, "fork");
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    Status st = [&]() -> Status {
+      ScopeGuard undo([&] {
+        for (auto it = rec.attachments.rbegin(); it != rec.attachments.rend(); ++it) (void)network::detach(rec, *it);
+      });
+      std::vector<std::string> names;
+      for (size_t i = 0; i < nets.size(); ++i) {
+        TRY(network::ensure_masquerade(nets[i].first));
+        auto a = attach_one(rec, nets[i].first, nets[i].second, i, i == 0 ? ports : std::vector<network::PortMapping>{});
+        if (!a.ok()) return std::move(a).error().with_context("container \"" + row.name + "\"");
+        rec.attachments.push_back(std::move(*a));
+        names.push_back(nets[i].first.name);
+      }
+      TRY(write_etc(p, row, doc.get(), rec));
+      TRY(network::save(dir, rec));
+      undo.release();
+      if (auto r = network::refresh_hosts(dir, names); !r.ok()) log::warn(kComponent, r.error().message());
+      return {};
+    }();
+    std::string msg = st.ok() ? "" : std::to_string(st.error().code()) + " " + st.error().message();
+    (void)!::write(fds[1], msg.data(), msg.size());
+    ::_exit(st.ok() ? 0 : 1);
+  }
+  ::close(fds[1]);
+  setup.pid_ = pid;
+  setup.result_.reset(fds[0]);
+  return setup;
+}
+
+Status NetworkSetup::wait() {
+  if (pid_ <= 0) return {};
+  std::string msg;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(result_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    msg.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = 0;
+  result_.reset();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  (void)network::teardown(dir_, id_);
+  if (msg.empty()) return Error::plain(EIO, "set up the container's networks: the helper process died");
+  size_t sp = msg.find(' ');
+  int code = static_cast<int>(parse_int(msg.substr(0, sp)).value_or(EIO));
+  return Error::plain(code ? code : EIO, sp == std::string::npos ? msg : msg.substr(sp + 1));
+}
+
+NetworkSetup::~NetworkSetup() {
+  if (pid_ > 0) (void)wait();
+}
+
+Status setup_networks(Containers& c, const state::ContainerRow& row) {
+  ASSIGN_OR_RETURN(NetworkSetup s, NetworkSetup::begin(c, row));
+  return s.wait();
 }
 
 Status teardown_networks(const ContainerPaths& paths, const std::string& id) {
@@ -335,6 +421,7 @@ Status connect_network(Containers& c, const std::string& container_ref, const st
       for (const auto& a : rec.attachments) taken |= a.ifname == "eth" + std::to_string(index);
       if (!taken) break;
     }
+    TRY(network::ensure_masquerade(n));
     ASSIGN_OR_RETURN(network::Attachment a, attach_one(rec, n, ep, index, {}));
     rec.attachments.push_back(std::move(a));
     if (auto st = network::save(dir, rec); !st.ok()) {

@@ -8,10 +8,14 @@
 // serialised by a lock file beside the attachment records.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "base/json.h"
 #include "engine/containers.h"
 #include "network/types.h"
@@ -56,6 +60,26 @@ bool uses_cni(const std::string& network_mode);
 // /etc/resolv.conf and tells the other containers' /etc/hosts. On failure
 // nothing is left set up. A no-op for none/host/container: modes.
 Status setup_networks(Containers& c, const state::ContainerRow& row);
+// The same in two halves, so the plugins run while the monitor starts:
+// begin() refuses what it can (unknown network, busy port), pins the
+// namespace and starts CNI ADD in a child process; wait() returns its
+// outcome (on failure nothing is left set up). The container must not
+// start before wait() succeeded.
+class NetworkSetup {
+ public:
+  static Result<NetworkSetup> begin(Containers& c, const state::ContainerRow& row);
+  Status wait();
+  NetworkSetup() = default;
+  NetworkSetup(NetworkSetup&& o) noexcept
+      : pid_(std::exchange(o.pid_, 0)), result_(std::move(o.result_)), dir_(std::move(o.dir_)), id_(std::move(o.id_)) {}
+  NetworkSetup& operator=(NetworkSetup&&) = delete;
+  ~NetworkSetup();
+
+ private:
+  pid_t pid_ = 0;
+  UniqueFd result_;
+  std::string dir_, id_;
+};
 // Undoes it (what the monitor does at the end); OK when nothing is set up.
 Status teardown_networks(const ContainerPaths& paths, const std::string& id);
 // `hutch boot` and prune: tears down what containers that no longer run

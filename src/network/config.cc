@@ -121,6 +121,15 @@ json_t* tuning() {
   return t;
 }
 
+}  // namespace
+
+bool Network::nat() const {
+  return driver == "bridge" && hutch_made && !pseudo && !internal && !bridge.empty() &&
+         bool_option(options, kMasquerade, true);
+}
+
+namespace {
+
 json_t* plugins_of(const Network& n) {
   json_t* ps = json_array();
   if (n.driver == "bridge") {
@@ -128,7 +137,9 @@ json_t* plugins_of(const Network& n) {
     json_object_set_new(b, "type", json::str("bridge"));
     json_object_set_new(b, "bridge", json::str(n.bridge));
     json_object_set_new(b, "isGateway", json_boolean(!n.internal));
-    json_object_set_new(b, "ipMasq", json_boolean(!n.internal && bool_option(n.options, kMasquerade, true)));
+    // NAT is the network's, one rule per subnet (nat.h), not the plugin's
+    // per-container chains.
+    json_object_set_new(b, "ipMasq", json_false());
     json_object_set_new(b, "hairpinMode", json_true());
     set_mtu(b, n);
     json_object_set_new(b, "ipam", host_local(n, !n.internal));

@@ -88,6 +88,9 @@ struct Network {
   // Whether containers on it resolve each other by name: user-defined
   // hutch networks yes, the default bridge no (docker's rule).
   bool dns() const { return hutch_made && !builtin && !pseudo; }
+  // Whether hutch masquerades its subnets going out (nat.h): hutch's
+  // bridge networks unless --internal or enable_ip_masquerade=false.
+  bool nat() const;
 };
 
 // docker network create's request, flags as given.

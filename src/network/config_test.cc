@@ -237,7 +237,7 @@ TEST(Conflist, Bridge) {
   json_t* b = json_array_get(json_object_get(doc->get(), "plugins"), 0);
   EXPECT_EQ(json::string_of(b, "bridge"), "br-aaaaaaaaaaaa");
   EXPECT_TRUE(json_is_true(json_object_get(b, "isGateway")));
-  EXPECT_TRUE(json_is_true(json_object_get(b, "ipMasq")));
+  EXPECT_TRUE(json_is_false(json_object_get(b, "ipMasq")));  // nat.h: one rule per network
   EXPECT_TRUE(json_is_true(json_object_get(b, "hairpinMode")));
   EXPECT_EQ(json::dump(json_object_get(b, "capabilities")), "{\"ips\":true}");
   EXPECT_EQ(json::dump(json_object_get(b, "ipam")),

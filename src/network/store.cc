@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "network/nat.h"
 
 namespace hutch::network {
 
@@ -205,6 +206,7 @@ Status Store::remove(const std::string& ref) {
   if (n.builtin) return Error::plain(EPERM, n.name + " is a pre-defined network and cannot be removed");
   if (::unlink(n.path.c_str()) != 0 && errno != ENOENT)
     return Error::from_errno("remove network \"" + n.name + "\": unlink \"" + n.path + "\"");
+  if (auto nat = remove_masquerade(n); !nat.ok()) log::warn("network", nat.error().message());
   // host-local keeps its leases in <dataDir>/<network name>.
   auto st = fs::remove_all(ipam_dir_ + "/" + n.name);
   if (!st.ok()) log::warn("network", "remove network \"" + n.name + "\": " + st.error().message());

@@ -7,25 +7,28 @@
 #include "base/template.h"
 #include "cli/commands.h"
 #include "cli/container_common.h"
+#include "engine/container_network.h"
 #include "engine/images.h"
 #include "engine/volumes.h"
+#include "network/store.h"
 
 namespace hutch::cli {
 
 int cmd_inspect(const Global& g, const Args& a, size_t start) {
   std::vector<OptSpec> opts = {
       {"format", "f", true, false, "Format output using a custom template: 'json' or a Go template"},
-      {"type", "", true, false, "Only inspect objects of the given type: container, image or volume"},
+      {"type", "", true, false, "Only inspect objects of the given type: container, image, volume or network"},
       {"size", "s", false, false, "Display total file sizes if the type is container"},
   };
   int code = 0;
   auto p = parse_command(a, start, opts, "inspect [OPTIONS] NAME|ID [NAME|ID...]",
-                         "Return low-level information on containers, images or volumes", &code);
+                         "Return low-level information on containers, images, volumes or networks", &code);
   if (!p.ok()) return code;
   if (p->positional.empty()) return usage_error("inspect", "at least 1 argument");
   std::string type = p->get("type");
-  if (!type.empty() && type != "container" && type != "image" && type != "volume")
-    return fail(Error::plain(EINVAL, "\"" + type + "\" is not a valid value for --type (container, image, volume)"));
+  if (!type.empty() && type != "container" && type != "image" && type != "volume" && type != "network")
+    return fail(
+        Error::plain(EINVAL, "\"" + type + "\" is not a valid value for --type (container, image, volume, network)"));
   std::string format = p->get("format");
   std::optional<tmpl::Template> t;
   if (!format.empty() && format != "json") {
@@ -59,6 +62,16 @@ int cmd_inspect(const Global& g, const Args& a, size_t start) {
         auto parsed = json::parse(volumes.inspect_json(*v));
         if (parsed.ok()) obj = std::move(parsed).value();
       }
+    }
+    if (!obj && (type.empty() || type == "network")) {
+      auto store = network::Store::open(cs->paths().networks_dir(), cs->paths().ipam_dir());
+      std::optional<network::Network> n;
+      if (store.ok())
+        if (auto found = store->find(name); found.ok()) n = std::move(*found);
+      for (auto& pseudo : network::pseudo_networks())
+        if (!n && pseudo.name == name) n = pseudo;
+      if (n)
+        if (auto j = engine::inspect_network(*cs, *n); j.ok()) obj = std::move(*j);
     }
     if (!obj) {
       errors.push_back("no such object: " + name);

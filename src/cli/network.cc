@@ -226,24 +226,6 @@ int network_ls(const Global& g, const Args& a, size_t start) {
   return 0;
 }
 
-// docker network inspect's object, with the running containers' endpoints.
-Result<json::Ptr> inspect_object(engine::Containers& cs, const network::Network& n) {
-  json::Ptr obj(network::docker_json(n));
-  if (n.pseudo) return obj;
-  ASSIGN_OR_RETURN(auto eps, engine::endpoints_on(cs, n.name));
-  json_t* containers = json_object_get(obj.get(), "Containers");
-  for (const auto& e : eps) {
-    json_t* c = json_object();
-    json_object_set_new(c, "Name", json::str(e.container_name));
-    json_object_set_new(c, "EndpointID", json::str(e.endpoint_id));
-    json_object_set_new(c, "MacAddress", json::str(e.mac));
-    json_object_set_new(c, "IPv4Address", json::str(e.ipv4));
-    json_object_set_new(c, "IPv6Address", json::str(""));
-    json_object_set_new(containers, e.container_id.c_str(), c);
-  }
-  return obj;
-}
-
 int network_inspect(const Global& g, const Args& a, size_t start) {
   std::vector<OptSpec> opts = {{"format", "f", true, false, "Format output using a custom template: 'json' or a Go template"},
                                {"verbose", "v", false, false, "Verbose output for diagnostics (no extra detail locally)"}};
@@ -272,7 +254,7 @@ int network_inspect(const Global& g, const Args& a, size_t start) {
       errors.push_back(n.error().code() == ENOENT ? "No such network: " + ref : n.error().message());
       continue;
     }
-    auto obj = inspect_object(*cs, *n);
+    auto obj = engine::inspect_network(*cs, *n);
     if (!obj.ok()) {
       errors.push_back(obj.error().message());
       continue;

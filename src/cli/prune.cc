@@ -1,5 +1,5 @@
 // hutch container prune and system prune: docker's removal of what is not
-// in use (stopped containers; with system prune also dangling or, with -a,
+// in use (stopped containers; with system prune also unused networks, dangling or, with -a,
 // unused images, and with --volumes unused anonymous volumes). Without -f
 // docker's confirmation is asked on a terminal; without a terminal the
 // command refuses, since nobody can answer.
@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/container_common.h"
 #include "cli/format.h"
+#include "engine/container_network.h"
 #include "engine/events.h"
 #include "engine/images.h"
 #include "engine/system_df.h"
@@ -162,6 +163,7 @@ int cmd_system_prune(const Global& g, const Args& a, size_t start) {
   if (!f.ok()) return fail(f.error(), 125);
   bool all = p->has("all"), volumes = p->has("volumes");
   std::string warning = "WARNING! This will remove:\n  - all stopped containers\n";
+  warning += "  - all networks not used by at least one container\n";
   if (volumes) warning += "  - all anonymous volumes not used by at least one container\n";
   warning += all ? "  - all images without at least one container associated to them\n" : "  - all dangling images\n";
   warning += "\n";
@@ -172,6 +174,12 @@ int cmd_system_prune(const Global& g, const Args& a, size_t start) {
   int rc = 0;
   std::string out = section("Deleted Containers:", prune_containers(*cs, *f, &freed, &rc));
 
+  if (auto nets = engine::prune_networks(*cs); nets.ok()) {
+    out += section("Deleted Networks:", *nets);
+  } else {
+    std::fprintf(stderr, "Error: %s\n", nets.error().message().c_str());
+    rc = 1;
+  }
   // What the remaining containers use stays: their images and volumes.
   std::set<std::string> used_images, used_volumes;
   if (auto rows = cs->list(); rows.ok()) {

@@ -512,6 +512,37 @@ Result<std::vector<Endpoint>> endpoints_on(Containers& c, const std::string& net
   return out;
 }
 
+Result<std::vector<std::string>> prune_networks(Containers& c) {
+  ASSIGN_OR_RETURN(network::Store store, open_store(c.paths()));
+  ASSIGN_OR_RETURN(auto list, store.list());
+  std::vector<std::string> removed;
+  for (const auto& n : list) {
+    if (n.builtin || n.pseudo || !n.hutch_made) continue;
+    ASSIGN_OR_RETURN(auto ids, containers_on_network(c, n.name));
+    if (!ids.empty()) continue;
+    TRY(store.remove(n.id));
+    removed.push_back(n.name);
+  }
+  return removed;
+}
+
+Result<json::Ptr> inspect_network(Containers& c, const network::Network& n) {
+  json::Ptr obj(network::docker_json(n));
+  if (n.pseudo) return obj;
+  ASSIGN_OR_RETURN(auto eps, endpoints_on(c, n.name));
+  json_t* containers = json_object_get(obj.get(), "Containers");
+  for (const auto& e : eps) {
+    json_t* o = json_object();
+    json_object_set_new(o, "Name", json::str(e.container_name));
+    json_object_set_new(o, "EndpointID", json::str(e.endpoint_id));
+    json_object_set_new(o, "MacAddress", json::str(e.mac));
+    json_object_set_new(o, "IPv4Address", json::str(e.ipv4));
+    json_object_set_new(o, "IPv6Address", json::str(""));
+    json_object_set_new(containers, e.container_id.c_str(), o);
+  }
+  return obj;
+}
+
 Result<std::vector<std::string>> containers_on_network(Containers& c, const std::string& network_name) {
   ASSIGN_OR_RETURN(auto rows, c.db().list());
   std::vector<std::string> out;

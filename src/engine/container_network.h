@@ -18,6 +18,7 @@
 #include "base/fd.h"
 #include "base/json.h"
 #include "engine/containers.h"
+#include "network/config.h"
 #include "network/types.h"
 
 namespace hutch::engine {
@@ -45,6 +46,12 @@ struct Endpoint {
   std::string container_id, container_name, endpoint_id, mac, ipv4;  // ipv4: CIDR
 };
 Result<std::vector<Endpoint>> endpoints_on(Containers& c, const std::string& network_name);
+// system prune's networks: removes hutch's user networks no container
+// (running or not) names; their names. Users' own conflists stay.
+Result<std::vector<std::string>> prune_networks(Containers& c);
+// docker network inspect's object for `n`: its definition plus the
+// running containers' endpoints ("Containers").
+Result<json::Ptr> inspect_network(Containers& c, const network::Network& n);
 // Ids of the containers, running or not, whose config names the network
 // (network rm refuses while any runs; prune skips networks with any).
 Result<std::vector<std::string>> containers_on_network(Containers& c, const std::string& network_name);

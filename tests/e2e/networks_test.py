@@ -345,6 +345,23 @@ class UserNetworks(NetCase):
         self.assertNotEqual(p.returncode, 0)
 
 
+    def test_inspect_and_system_prune(self):
+        h = self.s.h
+        h("network", "create", "--label", "team=a", "keep", check=True)
+        h("network", "create", "drop", check=True)
+        self.run_d("--name", "kk", "--network", "keep", "busybox", "sleep", "1000")
+        net = json.loads(h("inspect", "keep", check=True).stdout)[0]
+        self.assertEqual((net["Name"], net["Driver"], net["Labels"]), ("keep", "bridge", {"team": "a"}))
+        self.assertEqual([c["Name"] for c in net["Containers"].values()], ["kk"])
+        self.assertEqual(h("inspect", "--type", "network", "--format", "{{.Name}}", "bridge", check=True).stdout,
+                         "bridge\n")
+        p = h("system", "prune", "-f", check=True)
+        self.assertIn("Deleted Networks:\ndrop\n", p.stdout)
+        names = h("network", "ls", "--format", "{{.Name}}", check=True).stdout.split()
+        self.assertIn("keep", names)
+        self.assertNotIn("drop", names)
+
+
 class Ports(NetCase):
     def test_publish_udp_all_and_free_on_stop(self):
         h = self.s.h

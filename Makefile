@@ -4,7 +4,8 @@
 #   make test       install deps, build (-Werror), run the unit, root and e2e
 #                   tiers, then an ASan/UBSan build's unit and root tiers
 #   make build      configure and build into build/ (build/hutchrt, build/hutch)
-#   make bench      bench/runtime.sh and bench/concurrent.sh (hutchrt vs crun, runc)
+#   make bench      bench/runtime.sh and bench/concurrent.sh (hutchrt vs crun, runc),
+#                   bench/run.sh (hutch run vs podman, crun), bench/net.sh (networks vs podman)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_ARGS ?=
@@ -41,6 +42,8 @@ unit root e2e: build
 bench: build
 	bash bench/runtime.sh
 	bash bench/concurrent.sh
+	bash bench/run.sh
+	bash bench/net.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -11,7 +11,7 @@ build_pkgs=(
 )
 test_pkgs=(
   busybox-static crun runc podman containerd skopeo
-  containernetworking-plugins iproute2 procps util-linux
+  containernetworking-plugins iptables iproute2 procps util-linux
   uidmap fuse-overlayfs
   python3 conmon gzip tar
   zstd docker-registry apache2-utils openssl curl

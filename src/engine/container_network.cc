@@ -1,6 +1,7 @@
 #include "engine/container_network.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,15 +35,39 @@ Result<network::Store> open_store(const ContainerPaths& p) {
   return network::Store::open(p.networks_dir(), p.ipam_dir());
 }
 
-// The ports other running containers published: portmap binds nothing, so
-// only these records tell a taken port from a free one. Records of
-// containers that ended are being torn down: their ports are free.
+// Whether a record's container still holds what the record names: it
+// runs, or a monitor (starting it, or tearing it down) or its process is
+// alive. Records of containers that hold nothing are leftovers.
+bool holds_network(const Result<state::ContainerRow>& row) {
+  if (!row.ok()) return false;
+  if (running(row->status) || Containers::monitor_alive(*row)) return true;
+  return row->pid > 0 && process_start_time(row->pid) != 0;
+}
+
+// Containers that ended a moment ago may still be tearing their networks
+// down (their monitor): their ports are about to be free, so wait for that
+// (bounded) rather than refuse a port that is being let go. Called before
+// taking the lock, which their teardown needs.
+void wait_for_ending(Containers& c, const std::string& self) {
+  for (int tries = 0; tries < 200; ++tries) {
+    bool ending = false;
+    for (const auto& r : network::load_all(c.paths().netns_dir())) {
+      if (r.id == self) continue;
+      auto row = c.db().get(r.id);
+      ending |= row.ok() && !running(row->status) && Containers::monitor_alive(*row) && row->pid == 0;
+    }
+    if (!ending) return;
+    ::usleep(50'000);
+  }
+}
+
+// The ports other containers published: portmap binds nothing, so only
+// these records tell a taken port from a free one. A container still
+// starting counts (its row says running only once it started).
 std::vector<network::PortMapping> ports_taken(Containers& c, const std::string& self) {
   std::vector<network::PortMapping> out;
   for (const auto& r : network::load_all(c.paths().netns_dir())) {
-    if (r.id == self) continue;
-    auto row = c.db().get(r.id);
-    if (!row.ok() || !running(row->status)) continue;
+    if (r.id == self || !holds_network(c.db().get(r.id))) continue;
     for (const auto& a : r.attachments) out.insert(out.end(), a.ports.begin(), a.ports.end());
   }
   return out;
@@ -89,9 +114,10 @@ Result<std::string> conflist_for(const network::Network& n, bool ports, bool mac
   return json::dump(doc.get());
 }
 
-// CNI ADD of one network; `index` names the interface (eth0, eth1...).
-Result<network::Attachment> attach_one(const network::Record& rec, const network::Network& n, const json_t* ep,
-                                       size_t index, std::vector<network::PortMapping> ports) {
+// One network's attachment before CNI ADD; `index` names the interface
+// (eth0, eth1...).
+Result<network::Attachment> prepare_attachment(const network::Network& n, const json_t* ep, size_t index,
+                                               std::vector<network::PortMapping> ports) {
   network::Attachment a;
   a.network = n.name;
   a.network_id = n.id;
@@ -102,6 +128,11 @@ Result<network::Attachment> attach_one(const network::Record& rec, const network
   a.static_ip = endpoint_ip(ep);
   a.mac_request = json::string_of(ep, "MacAddress");
   ASSIGN_OR_RETURN(a.conflist, conflist_for(n, !a.ports.empty(), !a.mac_request.empty()));
+  return a;
+}
+
+// CNI ADD of a prepared attachment; fills in what the plugins gave.
+Status add_attachment(const network::Record& rec, network::Attachment& a) {
   network::Invocation inv;
   inv.container_id = rec.id;
   inv.netns = rec.netns;
@@ -115,7 +146,7 @@ Result<network::Attachment> attach_one(const network::Record& rec, const network
   a.result = std::move(r.raw);
   a.ips = std::move(r.ips);
   a.mac = std::move(r.mac);
-  return a;
+  return {};
 }
 
 // The container's /etc/hosts (its own part, then the other containers on
@@ -130,7 +161,7 @@ Status write_etc(const ContainerPaths& p, const state::ContainerRow& row, const 
     if (a.ipv4().empty()) continue;
     if (h.ip.empty()) {
       h.ip = a.ipv4();
-      gateway = a.ips.front().gateway;
+      gateway = a.ipv4_config()->gateway;
     }
     if (!a.dns) continue;
     // docker: on user networks a container answers to its name and aliases.
@@ -174,6 +205,7 @@ Result<NetworkSetup> NetworkSetup::begin(Containers& c, const state::ContainerRo
   std::string dir = p.netns_dir();
   // What a run that died half-way left.
   (void)network::teardown(dir, row.id);
+  wait_for_ending(c, row.id);
   ASSIGN_OR_RETURN(network::Store store, open_store(p));
   ASSIGN_OR_RETURN(UniqueFd held, network::lock(dir));
 
@@ -182,6 +214,9 @@ Result<NetworkSetup> NetworkSetup::begin(Containers& c, const state::ContainerRo
   std::vector<std::pair<network::Network, const json_t*>> nets;
   for (const auto& [name, ep] : endpoints_of(doc.get())) {
     ASSIGN_OR_RETURN(network::Network n, store.find(name));
+    // The config names networks by name: an id prefix matching another
+    // network (this one was removed) is not it.
+    if (n.name != name) return Error::plain(ENOENT, "network \"" + name + "\" not found");
     if (n.pseudo) return Error::plain(EINVAL, "network \"" + name + "\" cannot be joined along with others");
     nets.push_back({std::move(n), ep});
   }
@@ -222,16 +257,26 @@ Result<NetworkSetup> NetworkSetup::begin(Containers& c, const state::ContainerRo
   }
   if (pid == 0) {
     ::close(fds[0]);
+    // A Ctrl-C meant for `hutch run` must not stop the set-up half-way
+    // (the plugins run in their own process group for the same reason).
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGQUIT, SIG_IGN);
     Status st = [&]() -> Status {
       ScopeGuard undo([&] {
         for (auto it = rec.attachments.rbegin(); it != rec.attachments.rend(); ++it) (void)network::detach(rec, *it);
+        ::unlink(network::record_path(dir, rec.id).c_str());
       });
       std::vector<std::string> names;
       for (size_t i = 0; i < nets.size(); ++i) {
         TRY(network::ensure_masquerade(nets[i].first));
-        auto a = attach_one(rec, nets[i].first, nets[i].second, i, i == 0 ? ports : std::vector<network::PortMapping>{});
-        if (!a.ok()) return std::move(a).error().with_context("container \"" + row.name + "\"");
-        rec.attachments.push_back(std::move(*a));
+        ASSIGN_OR_RETURN(network::Attachment a, prepare_attachment(nets[i].first, nets[i].second, i,
+                                                                   i == 0 ? ports : std::vector<network::PortMapping>{}));
+        // Recorded before ADD: were we killed half-way, a teardown (the
+        // next start, boot's sweep) still knows what to DEL.
+        rec.attachments.push_back(std::move(a));
+        TRY(network::save(dir, rec));
+        if (auto st = add_attachment(rec, rec.attachments.back()); !st.ok())
+          return std::move(st).error().with_context("container \"" + row.name + "\"");
         names.push_back(nets[i].first.name);
       }
       TRY(write_etc(p, row, doc.get(), rec));
@@ -289,8 +334,7 @@ Status teardown_networks(const ContainerPaths& paths, const std::string& id) {
 void sweep_networks(Containers& c) {
   for (const auto& r : network::load_all(c.paths().netns_dir())) {
     auto row = c.db().get(r.id);
-    if (row.ok() && running(row->status) && Containers::monitor_alive(*row)) continue;
-    if (row.ok() && row->pid > 0 && process_start_time(row->pid) != 0) continue;  // still runs, monitor or not
+    if (holds_network(row)) continue;  // runs, or a live monitor is starting or ending it
     if (auto st = network::teardown(c.paths().netns_dir(), r.id); !st.ok())
       log::warn(kComponent, "container \"" + r.name + "\": " + st.error().message());
   }
@@ -358,11 +402,11 @@ json::Ptr network_settings(const ContainerPaths& paths, const state::ContainerRo
     json_object_set_new(e, "EndpointID", json::str(a ? a->network_id.substr(0, 32) + row.id.substr(0, 32) : ""));
     std::string addr, gw;
     int prefix = 0;
-    if (a && !a->ips.empty()) {
+    if (const network::IpConfig* ip = a ? a->ipv4_config() : nullptr) {
       addr = a->ipv4();
-      gw = a->ips.front().gateway;
-      auto slash = a->ips.front().address.find('/');
-      if (slash != std::string::npos) prefix = static_cast<int>(parse_int(a->ips.front().address.substr(slash + 1)).value_or(0));
+      gw = ip->gateway;
+      auto slash = ip->address.find('/');
+      if (slash != std::string::npos) prefix = static_cast<int>(parse_int(ip->address.substr(slash + 1)).value_or(0));
     }
     json_object_set_new(e, "Gateway", json::str(gw));
     json_object_set_new(e, "IPAddress", json::str(addr));
@@ -406,10 +450,11 @@ Status connect_network(Containers& c, const std::string& container_ref, const st
   if (!o.aliases.empty() && !n.dns())
     return Error::plain(EINVAL, "network-scoped alias is supported only for containers in user defined networks");
   if (!o.ip.empty()) TRY(network::check_static_ip(n, o.ip));
-  json_t* ep = json_object();
-  json_object_set_new(ep, "Aliases", json::string_array(o.aliases));
-  json_object_set_new(ep, "IPAMConfig", o.ip.empty() ? json_null() : json_pack("{s:s}", "IPv4Address", o.ip.c_str()));
-  json_object_set_new(ep, "MacAddress", json::str(o.mac));
+  json::Ptr ep(json_object());
+  json_object_set_new(ep.get(), "Aliases", json::string_array(o.aliases));
+  json_object_set_new(ep.get(), "IPAMConfig",
+                      o.ip.empty() ? json_null() : json_pack("{s:s}", "IPv4Address", o.ip.c_str()));
+  json_object_set_new(ep.get(), "MacAddress", json::str(o.mac));
 
   if (running(row.status)) {
     std::string dir = c.paths().netns_dir();
@@ -422,11 +467,11 @@ Status connect_network(Containers& c, const std::string& container_ref, const st
       if (!taken) break;
     }
     TRY(network::ensure_masquerade(n));
-    ASSIGN_OR_RETURN(network::Attachment a, attach_one(rec, n, ep, index, {}));
+    ASSIGN_OR_RETURN(network::Attachment a, prepare_attachment(n, ep.get(), index, {}));
+    TRY(add_attachment(rec, a));
     rec.attachments.push_back(std::move(a));
     if (auto st = network::save(dir, rec); !st.ok()) {
       (void)network::detach(rec, rec.attachments.back());
-      json_decref(ep);
       return st;
     }
     if (auto st = network::refresh_hosts(dir, {n.name}); !st.ok()) log::warn(kComponent, st.error().message());
@@ -438,7 +483,7 @@ Status connect_network(Containers& c, const std::string& container_ref, const st
       ns = json_object();
       json_object_set_new(d.get(), "Networks", ns);
     }
-    json_object_set_new(ns, n.name.c_str(), ep);
+    json_object_set(ns, n.name.c_str(), ep.get());
     r.config = json::dump(d.get());
     return {};
   });

@@ -131,12 +131,15 @@ Result<Record> from_json(const json_t* o) {
 
 }  // namespace
 
+const IpConfig* Attachment::ipv4_config() const {
+  for (const auto& ip : ips)
+    if (ip.address.find(':') == std::string::npos) return &ip;
+  return nullptr;
+}
+
 std::string Attachment::ipv4() const {
-  for (const auto& ip : ips) {
-    if (ip.address.find(':') != std::string::npos) continue;
-    return ip.address.substr(0, ip.address.find('/'));
-  }
-  return "";
+  const IpConfig* ip = ipv4_config();
+  return ip ? ip->address.substr(0, ip->address.find('/')) : "";
 }
 
 std::string record_path(const std::string& dir, const std::string& id) { return dir + "/" + short_id(id) + ".json"; }
@@ -232,8 +235,7 @@ Status detach(const Record& r, const Attachment& a) {
   if (!a.static_ip.empty()) inv.runtime_config.ips = {a.static_ip};
   inv.runtime_config.mac = a.mac_request;
   inv.runtime_config.aliases = a.aliases;
-  TRY_CTX(del(a.conflist, inv, a.result), "network \"" + a.network + "\"");
-  return {};
+  return del(a.conflist, inv, a.result);  // its errors name the network
 }
 
 Status teardown(const std::string& dir, const std::string& id) {

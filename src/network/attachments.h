@@ -43,7 +43,8 @@ struct Attachment {
   std::vector<IpConfig> ips;
   std::string mac;
 
-  std::string ipv4() const;  // first address without its prefix length ("" if none)
+  std::string ipv4() const;  // first IPv4 address without its prefix length ("" if none)
+  const IpConfig* ipv4_config() const;  // its entry (address with prefix, gateway), or null
 };
 
 struct Record {

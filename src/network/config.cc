@@ -321,6 +321,8 @@ std::vector<Cidr> parse_proc_routes(std::string_view text) {
 }
 
 Status validate_create(const CreateOptions& o) {
+  // It goes into file names and an iptables comment (at most 255 bytes).
+  if (o.name.size() > 128) return invalid("invalid network name: at most 128 characters");
   if (!valid_network_name(o.name))
     return invalid("invalid network name \"" + o.name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   if (o.driver != "bridge" && o.driver != "macvlan" && o.driver != "ipvlan")
@@ -330,15 +332,19 @@ Status validate_create(const CreateOptions& o) {
       auto mtu = parse_int(v);
       if (!mtu || *mtu < 68 || *mtu > 65535) return invalid("invalid MTU \"" + v + "\": use a number from 68 to 65535");
     } else if (o.driver == "bridge" && k == kBridgeName) {
-      if (v.empty() || v.size() > 15 || v.find_first_of("/: \t\n%") != std::string::npos || v == "." || v == "..")
-        return invalid("invalid bridge name \"" + v + "\": use at most 15 characters, none of / : % or spaces");
+      // "+" is iptables' wildcard and a leading "-" reads as an option.
+      if (v.empty() || v.size() > 15 || v.find_first_of("/: \t\n%+") != std::string::npos || v == "." || v == ".." ||
+          v[0] == '-')
+        return invalid("invalid bridge name \"" + v + "\": use at most 15 characters, none of / : % + or spaces, "
+                       "not starting with -");
     } else if (o.driver == "bridge" && k == kMasquerade) {
       TRY(check_bool(k, v));
     } else if (o.driver == "bridge" && k == kIcc) {
       TRY(check_bool(k, v));
       if (v == "false" || v == "0") return Error::plain(ENOTSUP, "option " + k + "=false is not supported yet");
     } else if (o.driver != "bridge" && k == "parent") {
-      if (v.empty() || v.size() > 15 || v.find('/') != std::string::npos || v == "." || v == "..")
+      if (v.empty() || v.size() > 15 || v.find_first_of("/+ ") != std::string::npos || v == "." || v == ".." ||
+          v[0] == '-')
         return invalid("invalid parent interface name \"" + v + "\"");
     } else if (o.driver == "macvlan" && k == "macvlan_mode") {
       if (v != "bridge" && v != "private" && v != "vepa" && v != "passthru")

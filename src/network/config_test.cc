@@ -185,7 +185,11 @@ TEST(Validate, NameDriverOptions) {
   EXPECT_EQ(msg("net", "bridge", {{"com.docker.network.bridge.name", "mybr0"}, {"com.docker.network.driver.mtu", "9000"}}),
             "ok");
   EXPECT_EQ(msg("net", "bridge", {{"com.docker.network.bridge.name", "a-very-long-bridge"}}),
-            "invalid bridge name \"a-very-long-bridge\": use at most 15 characters, none of / : % or spaces");
+            "invalid bridge name \"a-very-long-bridge\": use at most 15 characters, none of / : % + or spaces, "
+            "not starting with -");
+  EXPECT_NE(msg("net", "bridge", {{"com.docker.network.bridge.name", "br+"}}), "ok");  // iptables wildcard
+  EXPECT_NE(msg("net", "bridge", {{"com.docker.network.bridge.name", "-o"}}), "ok");
+  EXPECT_EQ(msg(std::string(129, 'n'), "bridge"), "invalid network name: at most 128 characters");
   EXPECT_EQ(msg("net", "bridge", {{"com.docker.network.driver.mtu", "10"}}),
             "invalid MTU \"10\": use a number from 68 to 65535");
   EXPECT_EQ(msg("net", "bridge", {{"com.docker.network.bridge.enable_ip_masquerade", "no"}}),

@@ -207,9 +207,12 @@ Status Store::remove(const std::string& ref) {
   if (::unlink(n.path.c_str()) != 0 && errno != ENOENT)
     return Error::from_errno("remove network \"" + n.name + "\": unlink \"" + n.path + "\"");
   if (auto nat = remove_masquerade(n); !nat.ok()) log::warn("network", nat.error().message());
-  // host-local keeps its leases in <dataDir>/<network name>.
-  auto st = fs::remove_all(ipam_dir_ + "/" + n.name);
-  if (!st.ok()) log::warn("network", "remove network \"" + n.name + "\": " + st.error().message());
+  // host-local keeps its leases in <dataDir>/<network name> (ours only:
+  // a user's conflist names its own dataDir, and its name is not checked).
+  if (n.hutch_made && valid_network_name(n.name)) {
+    auto st = fs::remove_all(ipam_dir_ + "/" + n.name);
+    if (!st.ok()) log::warn("network", "remove network \"" + n.name + "\": " + st.error().message());
+  }
   return Ok{};
 }
 

@@ -402,6 +402,21 @@ class Ports(NetCase):
             sh("ip", "addr", "del", HOST_ADDR + "/32", "dev", "lo", check=False)
 
 
+    def test_concurrent_starts_never_share_a_port(self):
+        results = []
+
+        def one(i):
+            results.append(self.s.h("run", "-d", "--name", "race%d" % i, "-p", "8095:80", "busybox", "sleep", "100"))
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        codes = sorted(r.returncode for r in results)
+        self.assertEqual(codes, [0, 125, 125], [r.stderr for r in results])
+        self.assertEqual(self.s.h("ps", "-q").stdout.count("\n"), 1)
+
+
 class Macvlan(NetCase):
     def test_lan_peer_reaches_container(self):
         h = self.s.h

@@ -338,7 +338,7 @@ Status Supervisor::start() {
   oom_path_ = oom_counter_path(init_pid_);
   oom_before_ = read_oom_kills(oom_path_);
   std::string at = std::to_string(started_unix_);
-  if (::write(go_w.get(), at.data(), at.size()) != static_cast<ssize_t>(at.size()))
+  if (db_step_.pending() && ::write(go_w.get(), at.data(), at.size()) != static_cast<ssize_t>(at.size()))
     log::warn(kComponent, "record the container's state: " + Error::from_errno("write").message());
   go_w.reset();
   (void)end_db();

@@ -292,7 +292,15 @@ Result<std::string> Containers::create(const RunOptions& o) {
   ASSIGN_OR_RETURN(ContainerSpec cs, build_spec(in));
   json_t* linux_obj = json_object_get(cs.spec.get(), "linux");
   if (linux_obj) json_object_set_new(linux_obj, "cgroupsPath", json::str("/hutch/" + id));
-  TRY(fs::write_file_atomic(dir + "/config.json", json::dump(cs.spec.get(), 1)));
+  // --rm: the bundle lives no longer than the run, so its files skip the
+  // fsyncs (temp + rename only); a crash leaves nothing to start again.
+  auto write_bundle_file = [&](const std::string& path, const std::string& text) -> Status {
+    if (!o.auto_remove) return fs::write_file_atomic(path, text);
+    TRY(fs::write_file(path + ".tmp", text));
+    if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return Error::from_errno("rename \"" + path + ".tmp\"");
+    return {};
+  };
+  TRY(write_bundle_file(dir + "/config.json", json::dump(cs.spec.get(), 1)));
 
   // The monitor's settings.
   monitor::Settings ms;
@@ -363,7 +371,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   for (const auto& v : anon_created) ms.remove_dirs.push_back(paths_.root + "/volumes/" + v);
   ms.stop_signal = cs.stop_signal.empty() ? "SIGTERM" : cs.stop_signal;
   ms.stop_timeout = o.stop_timeout.value_or(10);
-  TRY(fs::write_file_atomic(dir + "/monitor.json", monitor::to_json(ms)));
+  TRY(write_bundle_file(dir + "/monitor.json", monitor::to_json(ms)));
 
   // The row: docker's inspect shapes, so inspect is a projection.
   json::Ptr doc(json_object());

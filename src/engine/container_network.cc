@@ -16,6 +16,7 @@
 #include "network/attachments.h"
 #include "network/cni.h"
 #include "network/etc_files.h"
+#include "network/isolation.h"
 #include "network/nat.h"
 #include "network/netns.h"
 #include "network/ports.h"
@@ -269,6 +270,7 @@ Result<NetworkSetup> NetworkSetup::begin(Containers& c, const state::ContainerRo
       std::vector<std::string> names;
       for (size_t i = 0; i < nets.size(); ++i) {
         TRY(network::ensure_masquerade(nets[i].first));
+        TRY(network::ensure_isolation(nets[i].first, dir, rec.plugin_dirs));
         ASSIGN_OR_RETURN(network::Attachment a, prepare_attachment(nets[i].first, nets[i].second, i,
                                                                    i == 0 ? ports : std::vector<network::PortMapping>{}));
         // Recorded before ADD: were we killed half-way, a teardown (the
@@ -467,6 +469,7 @@ Status connect_network(Containers& c, const std::string& container_ref, const st
       if (!taken) break;
     }
     TRY(network::ensure_masquerade(n));
+    TRY(network::ensure_isolation(n, dir, network::default_plugin_dirs()));
     ASSIGN_OR_RETURN(network::Attachment a, prepare_attachment(n, ep.get(), index, {}));
     TRY(add_attachment(rec, a));
     rec.attachments.push_back(std::move(a));

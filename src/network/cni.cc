@@ -438,10 +438,10 @@ std::vector<std::string> default_plugin_dirs() {
   return dirs;
 }
 
-Result<AddResult> add(const std::string& conflist_json, const Invocation& inv) {
+Result<AddResult> add(const std::string& conflist_json, const Invocation& inv, const std::string& first_prev) {
   ASSIGN_OR_RETURN(ConfList list, parse_conflist(conflist_json));
   TRY(check_invocation(inv, true));
-  std::string prev;
+  std::string prev = first_prev;
   for (size_t i = 0; i < list.types.size(); ++i) {
     bool started = false;
     auto out = invoke(list, i, "ADD", inv, prev, &started);

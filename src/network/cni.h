@@ -66,7 +66,9 @@ Result<ConfList> parse_conflist(const std::string& json);
 // Runs ADD through every plugin in order. When plugin k fails, runs DEL on
 // plugins k..0 (best effort) so nothing stays half set up, and returns
 // `network "NAME": plugin "TYPE": <msg>: <details>`.
-Result<AddResult> add(const std::string& conflist_json, const Invocation& inv);
+// `first_prev` (a result) is given to the first plugin as prevResult: for
+// a meta plugin run on its own (the firewall's per-network isolation).
+Result<AddResult> add(const std::string& conflist_json, const Invocation& inv, const std::string& first_prev = "");
 
 // Runs DEL through the plugins in reverse with `prev_result` (AddResult::raw;
 // may be "") as prevResult. Best effort: goes on past failures and returns

@@ -152,12 +152,11 @@ json_t* plugins_of(const Network& n) {
       json_object_set_new(pm, "snat", json_true());
       json_array_append_new(ps, pm);
     }
-    // same-bridge: a container is reachable only from its own bridge, as
-    // docker isolates its bridge networks from each other.
+    // The container's own accept rules (hosts whose FORWARD policy drops).
+    // Isolation from the other bridges is the network's (isolation.h).
     json_t* fw = json_object();
     json_object_set_new(fw, "type", json::str("firewall"));
     json_object_set_new(fw, "backend", json::str("iptables"));
-    json_object_set_new(fw, "ingressPolicy", json::str("same-bridge"));
     json_array_append_new(ps, fw);
     json_array_append_new(ps, tuning());
   } else if (n.driver == "macvlan") {

@@ -13,6 +13,8 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "network/cni.h"
+#include "network/isolation.h"
 #include "network/nat.h"
 
 namespace hutch::network {
@@ -207,6 +209,9 @@ Status Store::remove(const std::string& ref) {
   if (::unlink(n.path.c_str()) != 0 && errno != ENOENT)
     return Error::from_errno("remove network \"" + n.name + "\": unlink \"" + n.path + "\"");
   if (auto nat = remove_masquerade(n); !nat.ok()) log::warn("network", nat.error().message());
+  // The isolation marker lives beside the containers' records: <runroot>/netns.
+  if (auto iso = remove_isolation(n, fs::dirname(ipam_dir_) + "/netns", default_plugin_dirs()); !iso.ok())
+    log::warn("network", iso.error().message());
   // host-local keeps its leases in <dataDir>/<network name> (ours only:
   // a user's conflist names its own dataDir, and its name is not checked).
   if (n.hutch_made && valid_network_name(n.name)) {

@@ -200,7 +200,8 @@ class Store:
 
     def netns_files(self):
         d = os.path.join(self.runroot, "netns")
-        return sorted(f for f in os.listdir(d) if f != ".lock") if os.path.isdir(d) else []
+        # .lock and the per-network .isolated-<id> markers are not a container's.
+        return sorted(f for f in os.listdir(d) if not f.startswith(".")) if os.path.isdir(d) else []
 
     def leases(self):
         """host-local's lease files (one per address handed out)."""

@@ -132,24 +132,6 @@ Result<network::Attachment> prepare_attachment(const network::Network& n, const 
   return a;
 }
 
-// CNI ADD of a prepared attachment; fills in what the plugins gave.
-Status add_attachment(const network::Record& rec, network::Attachment& a) {
-  network::Invocation inv;
-  inv.container_id = rec.id;
-  inv.netns = rec.netns;
-  inv.ifname = a.ifname;
-  inv.plugin_dirs = rec.plugin_dirs;
-  inv.runtime_config.port_mappings = a.ports;
-  if (!a.static_ip.empty()) inv.runtime_config.ips = {a.static_ip};
-  inv.runtime_config.mac = a.mac_request;
-  inv.runtime_config.aliases = a.aliases;
-  ASSIGN_OR_RETURN(network::AddResult r, network::add(a.conflist, inv));
-  a.result = std::move(r.raw);
-  a.ips = std::move(r.ips);
-  a.mac = std::move(r.mac);
-  return {};
-}
-
 // The container's /etc/hosts (its own part, then the other containers on
 // its user networks) and /etc/resolv.conf, from its config and what its
 // networks gave it.
@@ -277,7 +259,7 @@ Result<NetworkSetup> NetworkSetup::begin(Containers& c, const state::ContainerRo
         // next start, boot's sweep) still knows what to DEL.
         rec.attachments.push_back(std::move(a));
         TRY(network::save(dir, rec));
-        if (auto st = add_attachment(rec, rec.attachments.back()); !st.ok())
+        if (auto st = network::attach(rec, rec.attachments.back()); !st.ok())
           return std::move(st).error().with_context("container \"" + row.name + "\"");
         names.push_back(nets[i].first.name);
       }
@@ -471,7 +453,7 @@ Status connect_network(Containers& c, const std::string& container_ref, const st
     TRY(network::ensure_masquerade(n));
     TRY(network::ensure_isolation(n, dir, network::default_plugin_dirs()));
     ASSIGN_OR_RETURN(network::Attachment a, prepare_attachment(n, ep.get(), index, {}));
-    TRY(add_attachment(rec, a));
+    TRY(network::attach(rec, a));
     rec.attachments.push_back(std::move(a));
     if (auto st = network::save(dir, rec); !st.ok()) {
       (void)network::detach(rec, rec.attachments.back());

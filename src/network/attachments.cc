@@ -225,17 +225,36 @@ Status refresh_hosts(const std::string& dir, const std::vector<std::string>& net
   return first;
 }
 
-Status detach(const Record& r, const Attachment& a) {
+namespace {
+
+// The CNI parameters of one attachment; ADD and DEL take the same ones.
+Invocation invocation(const Record& r, const Attachment& a) {
   Invocation inv;
   inv.container_id = r.id;
-  inv.netns = is_netns(r.netns) ? r.netns : "";
+  inv.netns = r.netns;
   inv.ifname = a.ifname;
   inv.plugin_dirs = r.plugin_dirs;
   inv.runtime_config.port_mappings = a.ports;
   if (!a.static_ip.empty()) inv.runtime_config.ips = {a.static_ip};
   inv.runtime_config.mac = a.mac_request;
   inv.runtime_config.aliases = a.aliases;
-  return del(a.conflist, inv, a.result);  // its errors name the network
+  return inv;
+}
+
+}  // namespace
+
+Status attach(const Record& r, Attachment& a) {
+  ASSIGN_OR_RETURN(AddResult res, add(a.conflist, invocation(r, a)));
+  a.result = std::move(res.raw);
+  a.ips = std::move(res.ips);
+  a.mac = std::move(res.mac);
+  return {};
+}
+
+Status detach(const Record& r, const Attachment& a) {
+  Invocation inv = invocation(r, a);
+  if (!is_netns(r.netns)) inv.netns = "";  // gone: the plugins clean up the host side
+  return del(a.conflist, inv, a.result);   // its errors name the network
 }
 
 Status teardown(const std::string& dir, const std::string& id) {

@@ -73,6 +73,9 @@ std::vector<Record> load_all(const std::string& dir);
 // containers there ("IP name alias... id"). Call with the lock held.
 Status refresh_hosts(const std::string& dir, const std::vector<std::string>& networks);
 
+// CNI ADD of one attachment (conflist, ifname and requests filled in) into
+// the record's namespace; fills in its result, addresses and MAC.
+Status attach(const Record& r, Attachment& a);
 // CNI DEL of one attachment (the record is not changed).
 Status detach(const Record& r, const Attachment& a);
 

@@ -37,6 +37,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testlib"))
 import hutchtest as ht  # noqa: E402
+from containers_test import wait_for  # noqa: E402
 
 HUTCH = None
 UDP = None
@@ -84,17 +85,6 @@ def udp_ask(host, port, msg, timeout=2.0, tries=3):
             except socket.timeout:
                 continue
     return ""
-
-
-def wait_for(fn, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
 
 
 class Netns:

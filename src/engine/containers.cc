@@ -366,7 +366,10 @@ Result<std::string> Containers::create(const RunOptions& o) {
     ms.health.on_failure = o.health_on_failure;
   }
   ms.auto_remove = o.auto_remove;
-  ms.loopback_up = network_mode == "none";  // a pinned namespace comes with it up
+  // A pinned namespace comes with "lo" up, and hutchrt, crun and runc set
+  // it up in a namespace they create; other runtimes may not.
+  std::string rt_name = fs::basename(runtime.first);
+  ms.loopback_up = network_mode == "none" && rt_name != "hutchrt" && rt_name != "crun" && rt_name != "runc";
   if (uses_cni(network_mode)) ms.network_dir = paths_.netns_dir();
   for (const auto& v : anon_created) ms.remove_dirs.push_back(paths_.root + "/volumes/" + v);
   ms.stop_signal = cs.stop_signal.empty() ? "SIGTERM" : cs.stop_signal;

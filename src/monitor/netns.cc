@@ -1,15 +1,13 @@
 #include "monitor/netns.h"
 
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <string>
+
+#include "base/netif.h"
 
 namespace hutch::monitor {
 
@@ -25,14 +23,7 @@ Status loopback_up(pid_t pid) {
   if (child == 0) {
     // setns(2): a single-threaded process may join a network namespace.
     if (::setns(fd, CLONE_NEWNET) != 0) ::_exit(1);
-    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) ::_exit(2);
-    struct ifreq ifr;
-    std::memset(&ifr, 0, sizeof ifr);
-    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-    if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0) ::_exit(3);
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0) ::_exit(4);
+    if (set_loopback_up() != 0) ::_exit(2);
     ::_exit(0);
   }
   ::close(fd);

@@ -2,19 +2,16 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <net/if.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "base/fs.h"
+#include "base/netif.h"
 
 namespace hutch::network {
 
@@ -25,15 +22,7 @@ namespace {
 // all the parent learns.
 int pin_new_namespace(const char* path) {
   if (::unshare(CLONE_NEWNET) != 0) return 1;
-  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return 2;
-  struct ifreq ifr;
-  std::memset(&ifr, 0, sizeof ifr);
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0) return 3;
-  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-  if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0) return 4;
-  ::close(s);
+  if (set_loopback_up() != 0) return 2;
   // Our mount namespace is the caller's, so the bind mount is visible to
   // it (and to the runtime and the plugins it starts).
   if (::mount("/proc/self/ns/net", path, nullptr, MS_BIND, nullptr) != 0) return 5;
@@ -67,9 +56,8 @@ Status create_netns(const std::string& path) {
   int step = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   if (step != 0) {
     ::unlink(path.c_str());
-    static const char* const kSteps[] = {"", "unshare", "socket", "read the loopback's flags", "set the loopback up",
-                                         "bind-mount the namespace"};
-    std::string what = step > 0 && step <= 5 ? kSteps[step] : "child killed";
+    static const char* const kSteps[] = {"", "unshare", "set the loopback up", "", "", "bind-mount the namespace"};
+    std::string what = step > 0 && step <= 5 && kSteps[step][0] ? kSteps[step] : "child killed";
     return Error::plain(EIO, "create network namespace \"" + path + "\": " + what + " failed");
   }
   return {};

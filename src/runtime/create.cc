@@ -256,6 +256,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   ctx.new_user_ns = s.has_new_namespace(oci::NamespaceType::kUser);
   ctx.new_mount_ns = s.has_new_namespace(oci::NamespaceType::kMount);
   ctx.new_cgroup_ns = s.has_new_namespace(oci::NamespaceType::kCgroup);
+  ctx.new_net_ns = s.has_new_namespace(oci::NamespaceType::kNetwork);
   if (auto* mnt = s.find_namespace(oci::NamespaceType::kMount); mnt && !mnt->path.empty())
     ctx.mount_ns_path = mnt->path;
   if (!s.find_namespace(oci::NamespaceType::kMount))

@@ -10,6 +10,7 @@
 #include <linux/keyctl.h>
 
 #include "base/fs.h"
+#include "base/netif.h"
 #include "base/strings.h"
 #include "runtime/hooks.h"
 #include "runtime/internal_create.h"
@@ -44,6 +45,9 @@ Status init_steps(InitContext& ctx, std::string& executable) {
   if (ctx.new_user_ns) {
     if (::setresgid(0, 0, 0) != 0) return Error::from_errno("setgid 0 in the user namespace");
     if (::setresuid(0, 0, 0) != 0) return Error::from_errno("setuid 0 in the user namespace");
+  }
+  if (ctx.new_net_ns) {
+    if (int e = set_loopback_up(); e != 0) return Error(e, "set the loopback interface up");
   }
   if (!ctx.mount_ns_path.empty()) {
     int fd = ::open(ctx.mount_ns_path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -32,6 +32,7 @@ struct InitContext {
   bool joined_user_ns = false;  // user namespace given by path
   bool new_mount_ns = true;
   bool new_cgroup_ns = false;
+  bool new_net_ns = false;  // set its loopback up, as runc and crun do
   bool no_new_keyring = false;
   std::string mount_ns_path;  // join this mount namespace
   std::map<std::string, std::string> cgroup_paths;

@@ -376,6 +376,15 @@ class Inside(RuntimeCase):
         r = self.run_probe(configure=lambda c: c["linux"]["namespaces"].append({"type": "cgroup"}))
         self.assertNotEqual(r["ns"]["cgroup"], host_ns("cgroup"))
 
+    def test_new_network_namespace_has_loopback_up(self):
+        # As runc and crun: a new network namespace comes with "lo" up.
+        c = self.container(["/bin/sh", "-c", "cat /sys/class/net/lo/operstate /sys/class/net/lo/flags"])
+        r = self.rt("run", "--bundle", c.bundle.path, c.id, stdin=subprocess.DEVNULL)
+        self.assertEqual(r.rc, 0, r)
+        flags = int(r.out.split()[1], 16)
+        self.assertTrue(flags & 0x1, "lo should be up: %r" % r.out)
+        self.rt("delete", c.id)
+
     def test_join_namespace_by_path(self):
         holder = self.container(SLEEP, tag="holder")
         holder.create()

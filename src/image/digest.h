@@ -1,6 +1,7 @@
 // Digests as the OCI image-spec writes them ("sha256:<64 hex>"), and a
 // streaming SHA-256 (OpenSSL's libcrypto) for verifying content while it
-// streams. Thread-safety: values; a Sha256 is used by one thread.
+// streams (libcrypto is loaded at the first Sha256). Thread-safety:
+// values; a Sha256 is used by one thread.
 #pragma once
 
 #include <cstddef>

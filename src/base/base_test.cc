@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/strings.h"
+#include "base/trace.h"
 
 namespace hutch {
 namespace {
@@ -343,6 +344,28 @@ TEST(FsPaths, Absolute) {
   EXPECT_EQ(fs::absolute("."), c);
   EXPECT_EQ(fs::absolute(""), c);
   EXPECT_EQ(fs::absolute("x/./.."), c);
+}
+
+// ---- trace ----
+
+// The trace file is opened at a process's first mark: this is the only
+// test here that marks.
+TEST_F(FsTest, TraceMarksAppendTimedLines) {
+  std::string path = dir_ + "/trace";
+  ::setenv("HUTCH_TRACE", path.c_str(), 1);
+  trace::mark("first step");
+  trace::mark_usage("exit");
+  ::unsetenv("HUTCH_TRACE");
+  auto text = fs::read_file(path);
+  ASSERT_TRUE(text.ok());
+  auto lines = split(trim(*text), '\n');
+  ASSERT_EQ(lines.size(), 2u) << *text;
+  std::string pid = " " + std::to_string(::getpid()) + " ";
+  EXPECT_NE(lines[0].find(pid + "first step"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(pid + "exit: cpu user "), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("minor faults"), std::string::npos) << lines[1];
+  // "<seconds>.<micros>" first.
+  EXPECT_TRUE(parse_int(lines[0].substr(0, lines[0].find('.'))).has_value()) << lines[0];
 }
 
 }  // namespace

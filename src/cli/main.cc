@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/trace.h"
 #include "base/log.h"
 #include "cli/commands.h"
 
@@ -45,6 +46,7 @@ void __verbose_terminate_handler() { std::abort(); }
 }  // namespace __gnu_cxx
 
 int main(int argc, char** argv) {
+  trace::mark("hutch: main");
   Args args(argv, argv + argc);
   auto parsed = parse_args(args, 1, kGlobal);
   if (!parsed.ok()) {
@@ -72,7 +74,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const auto& c : commands())
-    if (name == c.name) return c.fn(g, args, at + 1);
+    if (name == c.name) {
+      int rc = c.fn(g, args, at + 1);
+      trace::mark_usage("hutch: exit");
+      return rc;
+    }
   std::fprintf(stderr, "hutch: '%s' is not a hutch command.\nSee 'hutch --help'\n", name.c_str());
   return 1;
 }

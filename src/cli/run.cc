@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/trace.h"
 #include "base/fs.h"
 #include "cli/attach.h"
 #include "cli/commands.h"
@@ -90,7 +91,9 @@ Result<int> attach_and_start(engine::Containers& cs, const std::string& id, cons
     return {};
   };
   TRY(cs.start(id, before, start_code));
+  trace::mark("hutch: started");
   ASSIGN_OR_RETURN(AttachEnd end, attach_session(sock.get(), ao));
+  trace::mark("hutch: attach end");
   if (end.detached) return -1;
   if (end.exited && wait_removal) {
     // The monitor closes the socket once it has removed the container.
@@ -130,7 +133,9 @@ int cmd_run(const Global& g, const Args& a, size_t start) {
   print_warnings(*o);
   if (o->tty && !o->detach && o->interactive && !::isatty(0))
     return fail(Error::plain(EINVAL, "the input device is not a TTY"), 1);
+  trace::mark("hutch: flags parsed");
   if (auto s = ensure_image(g, *o); !s.ok()) return fail(s.error(), 125);
+  trace::mark("hutch: image ensured");
   auto cs = open_containers(g);
   if (!cs.ok()) return fail(cs.error(), 125);
   auto id = cs->create(*o);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/trace.h"
 #include "base/log.h"
 #include "base/args.h"
 #include "cli_rt/cloned_binary.h"
@@ -70,6 +71,7 @@ void usage() {
 }  // namespace hutch::cli_rt
 
 int main(int argc, char** argv, char** envp) {
+  hutch::trace::mark("hutchrt: main");
   using namespace hutch::cli_rt;
   Args args(argv, argv + argc);
   auto parsed = parse_args(args, 1, kGlobal);
@@ -118,6 +120,7 @@ int main(int argc, char** argv, char** envp) {
   for (const auto& c : kCommands)
     if (name == c.name) {
       int rc = c.fn(g, args, cmd_at + 1);
+      hutch::trace::mark_usage("hutchrt: exit");
       hutch::log::debug("main", "done " + name);
       return rc;
     }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/trace.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -186,8 +187,10 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
   // Networks: the namespace is pinned now (the runtime joins it), the CNI
   // plugins run while the monitor starts and the runtime creates.
   auto net = NetworkSetup::begin(*this, row);
+  trace::mark("hutch: start: networks begun");
   if (!net.ok()) return std::move(net).error().with_context("start " + quoted(row));
   auto launch = monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id));
+  trace::mark("hutch: start: created");
   if (auto st = net->wait(); !st.ok()) {
     // A created container never started: dropping the launch makes the
     // monitor delete it again (and tear down whatever it finds).
@@ -210,11 +213,13 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
     ASSIGN_OR_RETURN(state::ContainerRow fresh, db_.get(row.id));
     TRY(before_start(fresh));
   }
+  trace::mark("hutch: start: attached");
   if (auto st = launch->start(); !st.ok()) {
     if (exit_code) *exit_code = monitor::exit_code_for(st.error());
     return std::move(st).error().context("start " + quoted(row));
   }
   if (exit_code) *exit_code = 0;
+  trace::mark("hutch: start: started");
   event(db_, row, "start");
   return {};
 }

@@ -1,3 +1,4 @@
+#include "base/trace.h"
 #include "runtime/init.h"
 
 #include <fcntl.h>
@@ -158,6 +159,7 @@ void container_init(InitContext& ctx) {
     if (::write(w, "0", 1) != 1) ::_exit(1);
     ::close(w);
     ::close(ctx.fifo_fd);
+    trace::mark("init: fifo written");
   } else {
     if (!ctx.sync->send(SyncType::kCreated).ok()) ::_exit(1);
     if (!ctx.sync->expect(SyncType::kGo).ok()) ::_exit(1);

@@ -1,3 +1,4 @@
+#include "base/trace.h"
 #include "runtime/process.h"
 
 #include <fcntl.h>
@@ -149,6 +150,7 @@ static Status set_user(const oci::User& u) {
 Error finalize_and_exec(const ExecPlan& plan, const std::string& executable) {
   const oci::Process& p = *plan.process;
   auto fail = [](Error e) { return e; };
+  trace::mark("init: finalize");
   close_fds_on_exec(plan.preserve_fds);
 
   int last = last_capability();
@@ -215,6 +217,7 @@ Error finalize_and_exec(const ExecPlan& plan, const std::string& executable) {
   argv.push_back(nullptr);
   for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
+  trace::mark("init: execve");
   ::execve(executable.c_str(), argv.data(), envp.data());
   int e = errno;
   if (e == ENOENT) return Error::plain(e, "exec: \"" + p.args[0] + "\": executable file not found in $PATH");

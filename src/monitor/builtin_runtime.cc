@@ -63,11 +63,20 @@ std::optional<Status> run_builtin(const Settings& s, std::initializer_list<std::
     return std::nullopt;
   }
   std::string root = s.runtime_root.empty() ? kDefaultRoot : s.runtime_root;
-  auto r = in_child([&]() -> Result<std::string> {
-    reset_signals();
+  auto call = [&]() -> Status {
     runtime::StateStore store(root);
     Status st = cmd == "start" ? runtime::start_container(store, id) : runtime::delete_container(store, id, force);
     if (!st.ok()) return Error::plain(EIO, "hutchrt: " + cmd + ": " + st.error().message());
+    return {};
+  };
+  // Without hooks, start and delete spawn nothing and only touch files,
+  // the fifo and the cgroup: done here, they spare a fork whose page
+  // faults cost more than the work. Hooks run from a child that starts as
+  // hutchrt would (signals).
+  if (!runtime::saved_spec_may_have_hooks(runtime::StateStore(root), id)) return call();
+  auto r = in_child([&]() -> Result<std::string> {
+    reset_signals();
+    TRY(call());
     return std::string();
   });
   if (!r.ok()) return Status(std::move(r).error());

@@ -1,9 +1,11 @@
 // `hutchrt start` and `hutchrt delete` without exec'ing hutchrt: when the
 // container's runtime is the hutchrt installed beside this monitor, the
 // monitor runs the same runtime library calls (runtime/container.h) on the
-// same state directory in a forked child, sparing an exec and a dynamic
-// link (about 5 ms each on the run path). The child keeps the library's
-// pages and heap out of the long-lived monitor (isolate.h).
+// same state directory, sparing an exec and a dynamic link (about 5 ms
+// each on the run path). Without hooks the calls run in the monitor itself
+// (they open files, the fifo and the cgroup, and spawn nothing; a forked
+// child would spend more on page faults than the work takes); with hooks,
+// in a forked child that starts as hutchrt would (isolate.h).
 //
 // `create` (and `exec` for health checks) still exec hutchrt: they leave
 // processes in the container, and those must come from hutchrt's sealed

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -46,6 +47,12 @@ struct RunOptions {
 // create + start; in the foreground waits and returns the exit status
 // (128+signal for a signal), deleting the container unless `keep`.
 Result<int> run_container(const StateStore& store, const RunOptions& opts);
+
+// Whether a spec's text may declare hooks (false: it certainly has none),
+// and the same for the spec saved at create. Start and delete run no
+// process of their own without hooks.
+bool spec_text_may_have_hooks(std::string_view text);
+bool saved_spec_may_have_hooks(const StateStore& store, const std::string& id);
 
 Status kill_container(const StateStore& store, const std::string& id, int sig, bool all);
 Status delete_container(const StateStore& store, const std::string& id, bool force);

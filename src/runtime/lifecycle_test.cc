@@ -8,6 +8,15 @@
 namespace hutch::runtime {
 namespace {
 
+TEST(SavedSpec, MayHaveHooks) {
+  EXPECT_FALSE(spec_text_may_have_hooks(R"({"ociVersion":"1.0.2","process":{"args":["true"]}})"));
+  EXPECT_TRUE(spec_text_may_have_hooks(R"({"hooks":{"poststart":[{"path":"/bin/true"}]}})"));
+  // The same key spelled with an escape.
+  EXPECT_TRUE(spec_text_may_have_hooks(R"({"\u0068ooks":{}})"));
+  // A key elsewhere named "hooks" is a "maybe" too (the spec is parsed then).
+  EXPECT_TRUE(spec_text_may_have_hooks(R"({"annotations":{"hooks":"x"}})"));
+}
+
 TEST(ParseSignal, Names) {
   EXPECT_EQ(parse_signal("KILL"), SIGKILL);
   EXPECT_EQ(parse_signal("SIGKILL"), SIGKILL);

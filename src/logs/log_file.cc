@@ -31,7 +31,7 @@ Status write_all(int fd, std::string_view data, const std::string& path) {
 }
 
 Result<UniqueFd> open_append(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640));
   if (!fd) return Error::from_errno("open log \"" + path + "\"");
   return fd;
 }

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <climits>
+#include <cstring>
 #include <vector>
 
 #include "base/strings.h"
@@ -62,43 +64,42 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return Error::from_errno("start the container monitor: socketpair");
   UniqueFd ours(sv[0]), theirs(sv[1]);
-  // Everything the child needs is prepared before fork: the caller may be
-  // multi-threaded, so the child only makes async-signal-safe calls.
+  // The child's end becomes its fd 3; kept above 3 here so the dup2 below
+  // always makes a fresh descriptor (one without close-on-exec).
+  if (theirs.get() <= 3) {
+    theirs.reset(::fcntl(theirs.get(), F_DUPFD_CLOEXEC, 10));
+    if (!theirs) return Error::from_errno("start the container monitor: dup");
+  }
+  // posix_spawn: the child shares our memory until it execs (no page
+  // tables copied, none of our pages made copy-on-write), and an exec
+  // failure comes back as its result.
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  for (int fd : {0, 1, 2}) posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_adddup2(&fa, theirs.get(), 3);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  // A session of its own: no terminal of ours, no signal for our process
+  // group reaches it.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv = {const_cast<char*>(monitor_binary.c_str()), const_cast<char*>(bundle.c_str()), nullptr};
   bool search = monitor_binary.find('/') == std::string::npos;
-  sigset_t all;
-  sigemptyset(&all);
-  pid_t child = ::fork();
-  if (child < 0) return Error::from_errno("start the container monitor: fork");
-  if (child == 0) {
-    ::setsid();
-    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0) ::_exit(126);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    if (theirs.get() == 3) {
-      ::fcntl(3, F_SETFD, 0);
-    } else if (::dup2(theirs.get(), 3) < 0) {
-      ::_exit(126);
-    }
-    struct sigaction dfl = {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
-    }
-    ::sigprocmask(SIG_SETMASK, &all, nullptr);
-    if (search) ::execvp(argv[0], argv.data());
-    else ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
+  pid_t child = 0;
+  int rc = search ? ::posix_spawnp(&child, argv[0], &fa, &attr, argv.data(), environ)
+                  : ::posix_spawn(&child, argv[0], &fa, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0)
+    return Error::plain(ENOEXEC, "start the container monitor: cannot run \"" + monitor_binary + "\": " + std::strerror(rc));
   theirs.reset();
-  // The monitor forks twice and its first process exits at once.
-  int st = 0;
-  while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-    return Error::plain(ENOEXEC, "start the container monitor: cannot run \"" + monitor_binary + "\"");
+  // The monitor stays our child (a session leader) until we exit; nothing
+  // here waits for it: it reports over the socket, and a zombie reads as
+  // dead to monitor_alive().
   Launch l;
   l.sync_ = std::move(ours);
   l.bundle_ = bundle;

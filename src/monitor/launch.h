@@ -15,8 +15,8 @@ namespace hutch::monitor {
 class Launch {
  public:
   // Runs `monitor_binary <bundle>` in a new session, detached from our
-  // stdio (stdin/stdout/stderr on /dev/null), reparented away from us (the
-  // monitor double-forks), and waits for "created" or "error".
+  // stdio (stdin/stdout/stderr on /dev/null), and waits for "created" or
+  // "error". The monitor stays our child until we exit (never waited for).
   // An "error" from the monitor becomes an Error whose text is the
   // runtime's message (the "exec: code=N: " prefix of the protocol taken
   // off by parse_error_message); its code is ENOENT or EACCES when the

@@ -1,6 +1,6 @@
 // hutch-monitor <bundle>: the per-container supervisor (conmon's role).
-// Reads <bundle>/monitor.json, leaves the engine's process tree (double
-// fork, new session, no controlling terminal), becomes the child subreaper
+// Reads <bundle>/monitor.json, leads a session of its own (no controlling
+// terminal), becomes the child subreaper
 // so the container's init is its child, and runs the Supervisor. fd 3, when
 // open, is the engine's sync socket (protocol.h).
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/trace.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "monitor/protocol.h"
@@ -33,6 +34,7 @@ int fail(int sync, const std::string& msg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  trace::mark("monitor: main");
   log::configure(2, log::Format::kText, log::Level::kInfo);
   if (argc != 2 || argv[1][0] == '-') {
     std::fputs("usage: hutch-monitor BUNDLE\n", stderr);
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
   // us on /dev/null) to <bundle>/monitor.log, warnings and errors only.
   struct stat st;
   if (::fstat(2, &st) != 0 || (S_ISCHR(st.st_mode) && !::isatty(2))) {
-    int fd = ::open((bundle + "/monitor.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    int fd = ::open((bundle + "/monitor.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
     if (fd >= 0) log::configure(fd, log::Format::kText, log::Level::kWarn);
   }
   monitor::Settings settings;
@@ -58,26 +60,22 @@ int main(int argc, char** argv) {
     settings = std::move(*parsed);
   }
 
-  // Out of the engine's tree: the first child starts a session, the second
-  // is no session leader, so it can never acquire a controlling terminal.
-  // Started as a session leader already (Launch calls setsid before exec),
-  // one fork gives the same: a child outside the engine's tree that leads
-  // no session.
-  bool leader = ::getsid(0) == ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) return fail(sync, "fork: " + std::string(strerror(errno)));
-  if (pid > 0) ::_exit(0);
-  if (!leader) {
-    ::setsid();
-    pid = ::fork();
+  // A session of our own, outside the caller's: Launch starts us as a
+  // session leader already (posix_spawn with setsid); run by hand, one
+  // fork makes a child that may call setsid. We never open a terminal
+  // without O_NOCTTY, so leading a session gains us none.
+  if (::getsid(0) != ::getpid()) {
+    pid_t pid = ::fork();
     if (pid < 0) return fail(sync, "fork: " + std::string(strerror(errno)));
     if (pid > 0) ::_exit(0);
+    ::setsid();
   }
   if (::chdir("/") != 0) return fail(sync, "chdir /");
   ::umask(022);
   // The container's init is reparented to us when `runtime create` exits.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return fail(sync, "become the child subreaper");
 
+  trace::mark("monitor: session");
   monitor::Supervisor sup(std::move(settings), sync);
   return sup.run();
 }

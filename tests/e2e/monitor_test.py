@@ -154,10 +154,12 @@ class Mon:
             argv = wrapper + argv
         with open(self.err_path, "ab") as err:
             p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err, close_fds=False,
-                                 preexec_fn=lambda: (os.dup2(fd, 3), os.setsid()))
+                                 preexec_fn=lambda: os.dup2(fd, 3))
         theirs.close()
         if not wrapper:
-            p.wait(timeout=10)  # the monitor's first process exits at once
+            # Not a session leader (hutch's Launch makes it one), the
+            # monitor forks into a session of its own; this process exits.
+            p.wait(timeout=10)
         self.wrapper = p
         msg = self.recv()
         if os.path.exists(os.path.join(self.rundir, "monitor.pid")):

@@ -1,3 +1,4 @@
+#include "base/trace.h"
 #include "engine/containers.h"
 
 #include <fcntl.h>
@@ -109,6 +110,7 @@ Result<Containers> Containers::open(const std::string& root, const std::string& 
   ContainerPaths p{root, runroot.empty() ? ContainerPaths::default_runroot(root) : runroot};
   TRY(fs::mkdir_p(root, 0711));
   ASSIGN_OR_RETURN(state::Db db, state::Db::open(p.db()));
+  trace::mark("hutch: database open");
   return Containers(std::move(p), std::move(db));
 }
 
@@ -153,6 +155,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   ASSIGN_OR_RETURN(std::string config_text, content.read(config_digest));
   ASSIGN_OR_RETURN(json::Ptr image_doc, json::parse(config_text));
   const json_t* image_config = json_object_get(image_doc.get(), "config");
+  trace::mark("hutch: create: image read");
   ASSIGN_OR_RETURN(auto runtime, resolve_runtime(o.runtime));
 
   std::string id = new_container_id();
@@ -290,6 +293,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
     in.init_binary = init;
   }
   ASSIGN_OR_RETURN(ContainerSpec cs, build_spec(in));
+  trace::mark("hutch: create: spec built");
   json_t* linux_obj = json_object_get(cs.spec.get(), "linux");
   if (linux_obj) json_object_set_new(linux_obj, "cgroupsPath", json::str("/hutch/" + id));
   // --rm: the bundle lives no longer than the run, so its files skip the
@@ -315,6 +319,10 @@ Result<std::string> Containers::create(const RunOptions& o) {
   ms.rootfs.upper = paths_.upper(id);
   ms.rootfs.work = paths_.work(id);
   ms.rootfs.target = paths_.rootfs(id);
+  // --rm: nothing of the container outlives it, so its writes need not
+  // reach the disk (unmounting a synced upper dir waits for a journal
+  // commit, often ten milliseconds or more).
+  ms.rootfs.volatile_upper = o.auto_remove;
   ms.terminal = o.tty;
   ms.stdin_open = o.interactive;
   auto lopt = [&](const char* k) {
@@ -375,6 +383,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   ms.stop_signal = cs.stop_signal.empty() ? "SIGTERM" : cs.stop_signal;
   ms.stop_timeout = o.stop_timeout.value_or(10);
   TRY(write_bundle_file(dir + "/monitor.json", monitor::to_json(ms)));
+  trace::mark("hutch: create: files written");
 
   // The row: docker's inspect shapes, so inspect is a projection.
   json::Ptr doc(json_object());
@@ -526,6 +535,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   row.status = state::Status::kCreated;
   for (int tries = 0;; ++tries) {
     auto inserted = db_.insert(row);
+    trace::mark("hutch: create: inserted");
     if (inserted.ok()) break;
     // A generated name another create took meanwhile: draw again.
     if (!o.name.empty() || inserted.error().code() != EEXIST || tries >= 8) return std::move(inserted).error();

@@ -43,6 +43,8 @@ Status mount_with_fsconfig(const OverlayRootfs& r) {
   for (const auto& l : r.lower) TRY(set("lowerdir+", l));
   TRY(set("upperdir", r.upper));
   TRY(set("workdir", r.work));
+  if (r.volatile_upper && ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0)
+    return Error::from_errno("overlay option volatile");
   if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
     return Error::from_errno("create the overlay");
   UniqueFd mnt(::fsmount(fs.get(), FSMOUNT_CLOEXEC, 0));
@@ -61,6 +63,7 @@ std::string overlay_options(const OverlayRootfs& r) {
     o += escape(r.lower[i]);
   }
   o += ",upperdir=" + escape(r.upper) + ",workdir=" + escape(r.work);
+  if (r.volatile_upper) o += ",volatile";
   return o;
 }
 

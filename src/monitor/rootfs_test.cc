@@ -13,6 +13,8 @@ TEST(Rootfs, OverlayOptions) {
   r.upper = "/u";
   r.work = "/w";
   EXPECT_EQ(overlay_options(r), "lowerdir=/s/top:/s/a\\:b:/s/c\\,d,upperdir=/u,workdir=/w");
+  r.volatile_upper = true;
+  EXPECT_EQ(overlay_options(r), "lowerdir=/s/top:/s/a\\:b:/s/c\\,d,upperdir=/u,workdir=/w,volatile");
 }
 
 TEST(Rootfs, MountPoint) {

@@ -78,6 +78,7 @@ std::string to_json(const Settings& s) {
   set_str(r, "upper", s.rootfs.upper);
   set_str(r, "work", s.rootfs.work);
   set_str(r, "target", s.rootfs.target);
+  if (s.rootfs.volatile_upper) json_object_set_new(r, "volatile", json_true());
   json_object_set_new(j, "rootfs", r);
   set_bool(j, "terminal", s.terminal);
   set_bool(j, "stdin_open", s.stdin_open);
@@ -142,6 +143,7 @@ Result<Settings> parse_settings(const std::string& text) {
     rr.str("upper", &s.rootfs.upper);
     rr.str("work", &s.rootfs.work);
     rr.str("target", &s.rootfs.target);
+    rr.boolean("volatile", &s.rootfs.volatile_upper);
     if (!rr.error().empty()) return Error::plain(EINVAL, "monitor settings: " + rr.error());
   }
   if (json_t* ho = json_object_get(doc.get(), "health"); ho && !json_is_null(ho)) {

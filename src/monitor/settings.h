@@ -16,6 +16,10 @@ struct OverlayRootfs {
   std::vector<std::string> lower;  // layer diff dirs, top-most first; empty = no overlay mount
   std::string upper, work;         // the container's own writable dirs
   std::string target;              // <bundle>/rootfs
+  // overlayfs "volatile": no sync of the upper dir, at unmount either
+  // (a --rm container's files are gone with it; a crash leaves an upper
+  // dir overlayfs refuses to mount again, which only --rm can afford).
+  bool volatile_upper = false;
 };
 
 struct Healthcheck {

@@ -19,6 +19,7 @@ Settings sample() {
   s.rootfs.upper = "/u";
   s.rootfs.work = "/w";
   s.rootfs.target = "/var/lib/hutch/containers/abc123/rootfs";
+  s.rootfs.volatile_upper = true;
   s.terminal = true;
   s.stdin_open = true;
   s.log_path = "/var/lib/hutch/containers/abc123/ctr.log";
@@ -47,6 +48,7 @@ TEST(Settings, RoundTrip) {
   ASSERT_TRUE(back.ok()) << back.error().message();
   EXPECT_EQ(to_json(*back), to_json(s));
   EXPECT_EQ(back->rootfs.lower, s.rootfs.lower);
+  EXPECT_TRUE(back->rootfs.volatile_upper);
   EXPECT_EQ(back->health.test, s.health.test);
   EXPECT_EQ(back->health.start_period_ns, 3'000'000'000);
   EXPECT_EQ(back->log_max_size, 1u << 20);

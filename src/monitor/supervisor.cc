@@ -1,3 +1,4 @@
+#include "base/trace.h"
 #include "monitor/supervisor.h"
 
 #include <fcntl.h>
@@ -192,6 +193,7 @@ Status Supervisor::setup() {
     TRY(health_.init(&s_, &loop_, [this](const ProbeResult& r) { on_probe(r); }));
   }
   TRY(mount_rootfs(s_.rootfs));
+  trace::mark("monitor: rootfs mounted");
   return {};
 }
 
@@ -215,6 +217,7 @@ void Supervisor::teardown(bool remove) {
   if (!remove) attach_.close();
   io_.close();
   if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());
+  trace::mark("monitor: unmounted");
   if (remove) {
     begin_remove_row();  // unless run() began it already
     (void)end_db();
@@ -226,6 +229,7 @@ void Supervisor::teardown(bool remove) {
     for (const auto& d : s_.remove_dirs) {
       if (auto st = fs::remove_all(d); !st.ok()) log::warn(kComponent, st.error().message());
     }
+    trace::mark("monitor: removed");
     attach_.end_all(exit_code_);
     attach_.close();
   } else {
@@ -271,7 +275,9 @@ Result<pid_t> Supervisor::create() {
   // hutchrt beside us runs from a sealed copy made here, sparing its own
   // copy and re-exec (CVE-2019-5736, builtin_runtime.h).
   ASSIGN_OR_RETURN(pid_t pid, spawn(argv, io_.runtime_stdio(), false, builtin_runtime_));
+  trace::mark("monitor: runtime create spawned");
   ASSIGN_OR_RETURN(int code, wait_exit(pid));
+  trace::mark("monitor: runtime create done");
   if (code != 0) {
     std::string msg = runtime_message(io_.runtime_output());
     if (msg.empty()) msg = "runtime create exited with status " + std::to_string(code);
@@ -329,9 +335,11 @@ Status Supervisor::start() {
     }));
     return std::string();
   });
+  trace::mark("monitor: database child forked");
   go_r.reset();
   if (s_.loopback_up) TRY(loopback_up(init_pid_));
   TRY(runtime({"start", s_.id}));
+  trace::mark("monitor: runtime started");
   started_mono_ = now_mono_ns();
   started_unix_ = now_unix_ns();
   health_status_ = s_.has_healthcheck ? "starting" : "";
@@ -572,6 +580,7 @@ int Supervisor::run() {
       (void)end_db();  // the row names this monitor before the engine acts on "created"
       if (auto st = send_message(sync_.get(), "created " + std::to_string(*pid)); !st.ok())
         log::warn(kComponent, st.error().message());
+      trace::mark("monitor: sent created");
       if (!wait_for_start()) {
         // The engine went away before "start": undo the create.
         log::info(kComponent, "no start request: deleting the container again");
@@ -598,6 +607,7 @@ int Supervisor::run() {
 
     supervise();
 
+    trace::mark("monitor: container exited");
     int64_t ran = now_mono_ns() - started_mono_;
     io_.drain();
     if (log_) (void)log_->flush(now_unix_ns());
@@ -612,8 +622,10 @@ int Supervisor::run() {
       (void)record_exit(exit_code_, ran);
       begin_remove_row();
     }
+    trace::mark("monitor: runtime delete");
     if (auto st = runtime({"delete", "--force", s_.id}); !st.ok())
       log::warn(kComponent, "delete the container: " + st.error().message());
+    trace::mark("monitor: deleted");
     io_.close();
     bool again = !gone && record_exit(exit_code_, ran);
     // Attached clients (a foreground `hutch run`) learn the exit once it is
@@ -629,6 +641,7 @@ int Supervisor::run() {
     if (!wait_backoff(delay)) break;
   }
   teardown(s_.auto_remove);
+  trace::mark_usage("monitor: exit");
   return 0;
 }
 

@@ -179,17 +179,28 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
     return {};
   }
   TRY(fs::mkdir_p(paths_.runroot, 0700));
-  TRY(db_.update(row.id, [&](state::ContainerRow& r) -> Status {
-    r.stopped_by_user = false;
-    r.error.clear();
-    return {};
-  }));
+  if (row.stopped_by_user || !row.error.empty())
+    TRY(db_.update(row.id, [&](state::ContainerRow& r) -> Status {
+      r.stopped_by_user = false;
+      r.error.clear();
+      return {};
+    }));
   // Networks: the namespace is pinned now (the runtime joins it), the CNI
   // plugins run while the monitor starts and the runtime creates.
   auto net = NetworkSetup::begin(*this, row);
   trace::mark("hutch: start: networks begun");
   if (!net.ok()) return std::move(net).error().with_context("start " + quoted(row));
-  auto launch = monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id));
+  // The monitor's pid goes into the row while it sets up (it leaves that
+  // to us: engine_records_pid), before anyone hears "created".
+  auto launch = monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id), [&](pid_t pid) {
+    uint64_t start = process_start_time(pid);
+    auto st = db_.update(row.id, [&](state::ContainerRow& r) -> Status {
+      r.monitor_pid = pid;
+      r.monitor_start = start;
+      return {};
+    });
+    if (!st.ok()) log::warn("engine", "record the monitor of " + quoted(row) + ": " + st.error().message());
+  });
   trace::mark("hutch: start: created");
   if (auto st = net->wait(); !st.ok()) {
     // A created container never started: dropping the launch makes the
@@ -214,13 +225,15 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
     TRY(before_start(fresh));
   }
   trace::mark("hutch: start: attached");
-  if (auto st = launch->start(); !st.ok()) {
+  // Attached, we follow the container on its attach socket: "started"
+  // need not wait for the database to say "running".
+  if (auto st = launch->start(static_cast<bool>(before_start)); !st.ok()) {
     if (exit_code) *exit_code = monitor::exit_code_for(st.error());
     return std::move(st).error().context("start " + quoted(row));
   }
   if (exit_code) *exit_code = 0;
   trace::mark("hutch: start: started");
-  event(db_, row, "start");
+  // The "start" event is the monitor's (with its "running" record).
   return {};
 }
 

@@ -214,6 +214,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   in.rootfs = "rootfs";
   in.read_image_file = [&lower](const std::string& p) { return read_layered_file(lower, p); };
   in.stat_device = stat_host_device;
+  in.list_devices = [](const std::string& dir) { return host_devices(dir); };
   in.default_nofile = default_nofile();
   if (o.privileged) in.host_devices = host_devices();
   {
@@ -310,6 +311,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   monitor::Settings ms;
   ms.id = id;
   ms.name = name;
+  ms.image = o.image;
   ms.db = paths_.db();
   ms.bundle = dir;
   ms.rundir = paths_.rundir(id);
@@ -374,6 +376,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
     ms.health.on_failure = o.health_on_failure;
   }
   ms.auto_remove = o.auto_remove;
+  ms.engine_records_pid = true;  // Containers::start
   // A pinned namespace comes with "lo" up, and hutchrt, crun and runc set
   // it up in a namespace they create; other runtimes may not.
   std::string rt_name = fs::basename(runtime.first);

@@ -1,6 +1,9 @@
 #include "monitor/builtin_runtime.h"
 
+#include <malloc.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -39,11 +42,35 @@ void reset_signals() {
 
 bool runtime_is_builtin(const Settings& s) {
   if (fs::basename(s.runtime) != "hutchrt" || !s.runtime_args.empty()) return false;
-  std::string self = real_path("/proc/self/exe");
-  if (self.empty()) return false;
-  std::string beside = fs::dirname(self) + "/hutchrt";
   std::string rt = real_path(s.runtime);
-  return !rt.empty() && rt == real_path(beside);
+  if (rt.empty()) return false;
+  // Beside us: hutch-monitor next to that hutchrt is this very file (by
+  // inode: we may run from a read-only clone of the directory, whose path
+  // says nothing of where it came from).
+  struct stat self, beside;
+  return ::stat("/proc/self/exe", &self) == 0 && ::stat((fs::dirname(rt) + "/hutch-monitor").c_str(), &beside) == 0 &&
+         self.st_dev == beside.st_dev && self.st_ino == beside.st_ino;
+}
+
+bool can_create_in_process(const Settings& s) {
+  struct statvfs v;
+  if (::statvfs("/proc/self/exe", &v) != 0 || !(v.f_flag & ST_RDONLY)) return false;
+  auto text = fs::read_file(s.bundle + "/config.json");
+  return text.ok() && !runtime::spec_text_may_have_hooks(*text);
+}
+
+Result<pid_t> create_in_process(const Settings& s, const std::string& console_socket, const int stdio[3]) {
+  runtime::CreateOptions o;
+  o.id = s.id;
+  o.bundle = s.bundle;
+  o.console_socket = console_socket;
+  for (int i = 0; i < 3; ++i) o.stdio_fds[i] = stdio[i];
+  auto r = runtime::create_container(runtime::StateStore(s.runtime_root.empty() ? kDefaultRoot : s.runtime_root), o);
+  // The spec, its seccomp filter and the cgroup plan are freed: give their
+  // pages back (the monitor lives as long as the container).
+  ::malloc_trim(0);
+  if (!r.ok()) return Error::plain(r.error().code(), "hutchrt: create: " + r.error().message());
+  return *r;
 }
 
 std::optional<Status> run_builtin(const Settings& s, std::initializer_list<std::string> args) {

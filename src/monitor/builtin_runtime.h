@@ -7,10 +7,11 @@
 // child would spend more on page faults than the work takes); with hooks,
 // in a forked child that starts as hutchrt would (isolate.h).
 //
-// `create` (and `exec` for health checks) still exec hutchrt: they leave
-// processes in the container, and those must come from hutchrt's sealed
-// memfd copy so that /proc/PID/exe never reaches a host binary
-// (CVE-2019-5736). start and delete put no process into the container:
+// `create` runs here too when our executable is read-only (see
+// can_create_in_process), else it execs hutchrt, as `exec` (health checks)
+// always does: they leave processes in the container, and those must come
+// from a binary that /proc/PID/exe cannot open for writing (hutchrt's sealed
+// memfd copy, or this monitor on its read-only mount; CVE-2019-5736). start and delete put no process into the container:
 // start opens exec.fifo (the init execs the user process itself), delete
 // signals, removes the cgroup and the state directory; the hooks they run
 // are host programs, run as hutchrt would run them.
@@ -29,6 +30,19 @@ namespace hutch::monitor {
 // True when `s.runtime` is the hutchrt beside this monitor's executable
 // (same build, so the same state format), without extra global arguments.
 bool runtime_is_builtin(const Settings& s);
+
+// Whether `hutchrt create` may run in this process: the runtime is the
+// builtin one, the bundle's spec has no hooks (they would inherit our
+// signal mask), and our own executable lies on a read-only mount (Launch
+// execs us through a read-only clone of its directory). The container's
+// init is then our child running our code until it execs, and
+// /proc/PID/exe can never open our binary for writing (CVE-2019-5736).
+bool can_create_in_process(const Settings& s);
+
+// `hutchrt create --bundle <bundle> [--console-socket P] ID` done here; the
+// init gets `stdio` as its fds 0-2. Returns the init's pid; a failure reads
+// as hutchrt would print it ("hutchrt: create: ...").
+Result<pid_t> create_in_process(const Settings& s, const std::string& console_socket, const int stdio[3]);
 
 // `<runtime> start ID` or `<runtime> delete [--force] ID` done here; nullopt
 // for any other command (the caller execs the runtime). A failure reads as

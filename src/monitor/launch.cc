@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,17 @@ Result<std::string> expect(int fd, std::string_view want, const std::string& bun
   return msg.substr(want.size());
 }
 
+// A detached read-only bind of `dir` (open_tree + mount_setattr, Linux
+// 5.12): no one else sees it, and it goes away with its last user.
+UniqueFd readonly_clone(const std::string& dir) {
+  UniqueFd tree(static_cast<int>(::open_tree(AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)));
+  if (!tree) return UniqueFd();
+  struct mount_attr attr = {};
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) return UniqueFd();
+  return tree;
+}
+
 }  // namespace
 
 void parse_error_message(std::string_view payload, std::string* text, int* code) {
@@ -59,7 +71,8 @@ int exit_code_for(const Error& e) {
   return 125;
 }
 
-Result<Launch> Launch::begin(const std::string& monitor_binary, const std::string& bundle) {
+Result<Launch> Launch::begin(const std::string& monitor_binary, const std::string& bundle,
+                             const std::function<void(pid_t)>& spawned) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return Error::from_errno("start the container monitor: socketpair");
@@ -89,14 +102,22 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv = {const_cast<char*>(monitor_binary.c_str()), const_cast<char*>(bundle.c_str()), nullptr};
   bool search = monitor_binary.find('/') == std::string::npos;
+  // Exec'd through a read-only clone of its directory, the monitor may
+  // create containers itself (monitor/builtin_runtime.h); without one (an
+  // old kernel, no privilege) it execs hutchrt from a sealed copy instead.
+  UniqueFd ro_dir = search ? UniqueFd() : readonly_clone(monitor_binary.substr(0, monitor_binary.rfind('/') + 1));
+  std::string path = ro_dir ? "/proc/self/fd/" + std::to_string(ro_dir.get()) + "/" +
+                                  monitor_binary.substr(monitor_binary.rfind('/') + 1)
+                            : monitor_binary;
   pid_t child = 0;
   int rc = search ? ::posix_spawnp(&child, argv[0], &fa, &attr, argv.data(), environ)
-                  : ::posix_spawn(&child, argv[0], &fa, &attr, argv.data(), environ);
+                  : ::posix_spawn(&child, path.c_str(), &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
     return Error::plain(ENOEXEC, "start the container monitor: cannot run \"" + monitor_binary + "\": " + std::strerror(rc));
   theirs.reset();
+  if (spawned) spawned(child);
   // The monitor stays our child (a session leader) until we exit; nothing
   // here waits for it: it reports over the socket, and a zombie reads as
   // dead to monitor_alive().
@@ -108,9 +129,9 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
   return l;
 }
 
-Status Launch::start() {
+Status Launch::start(bool attached) {
   if (!sync_) return Error::plain(EINVAL, "the container monitor was already started");
-  TRY(send_message(sync_.get(), "start"));
+  TRY(send_message(sync_.get(), attached ? "start attached" : "start"));
   auto r = expect(sync_.get(), "started ", bundle_);
   sync_.reset();
   if (!r.ok()) return std::move(r).error();

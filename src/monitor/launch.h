@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -22,10 +23,14 @@ class Launch {
   // off by parse_error_message); its code is ENOENT or EACCES when the
   // container's executable is missing or not executable (see
   // exit_code_for), else EIO.
-  static Result<Launch> begin(const std::string& monitor_binary, const std::string& bundle);
+  // `spawned` runs once the monitor process exists, before "created".
+  static Result<Launch> begin(const std::string& monitor_binary, const std::string& bundle,
+                              const std::function<void(pid_t)>& spawned = {});
   pid_t container_pid() const { return pid_; }
-  // Sends "start" and waits for "started" or "error".
-  Status start();
+  // Sends "start" and waits for "started" or "error". `attached`: the
+  // caller follows the container on its attach socket, so "started" need
+  // not wait for the database to say "running".
+  Status start(bool attached = false);
 
  private:
   UniqueFd sync_;

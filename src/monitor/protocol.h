@@ -4,12 +4,15 @@
 // SOCK_SEQPACKET socket, in a new session, and reads messages from it:
 //   "created <pid>"  the runtime created the container; the attach socket
 //                    (<rundir>/attach) listens already
-//   "started <pid>"  the runtime started it; the monitor then closes fd 3
+//   "started <pid>"  the runtime started it and the database says "running"
+//                    (after "start attached": maybe not yet, the record
+//                    follows at once); the monitor then closes fd 3
 //   "error <text>"   it failed; the monitor has undone everything and exits 1.
 //                    A missing executable gives "error exec: <text>" with the
 //                    exit code docker gives in <text> after "code=" (126/127).
 // After "created" the engine sends "start" (once it attached, if it
-// attaches). If the socket closes before "start", the monitor deletes the
+// attaches: then "start attached", as it reads the container's end from the
+// attach socket rather than the database). If the socket closes before "start", the monitor deletes the
 // container again (status back to "created", or removed with --rm) and exits.
 //
 // Attach socket (<rundir>/attach, SOCK_STREAM, mode 0600): frames of
@@ -24,8 +27,8 @@
 // monitor_start in the database): SIGUSR1 makes it look at stopped_by_user
 // at once (a `stop` while the container waits out a restart backoff);
 // SIGTERM and SIGINT are ignored (the container keeps running).
-// Database events the monitor adds: "die" (exitCode), "oom", "start" (for
-// its own restarts only; the engine adds the first), "health_status: <s>",
+// Database events the monitor adds: "start" (with the "running" record),
+// "die" (exitCode), "oom", "health_status: <s>",
 // "destroy" (with --rm). Its diagnostics: <bundle>/monitor.log.
 // Thread-safety: functions only; no shared state.
 #pragma once

@@ -67,6 +67,7 @@ std::string to_json(const Settings& s) {
   json_t* j = o.get();
   set_str(j, "id", s.id);
   set_str(j, "name", s.name);
+  set_str(j, "image", s.image);
   set_str(j, "db", s.db);
   set_str(j, "bundle", s.bundle);
   set_str(j, "rundir", s.rundir);
@@ -99,6 +100,7 @@ std::string to_json(const Settings& s) {
   json_object_set_new(j, "health", h);
   set_bool(j, "auto_remove", s.auto_remove);
   set_bool(j, "loopback_up", s.loopback_up);
+  set_bool(j, "engine_records_pid", s.engine_records_pid);
   set_str(j, "network_dir", s.network_dir);
   json_object_set_new(j, "remove_dirs", json::string_array(s.remove_dirs));
   set_str(j, "stop_signal", s.stop_signal);
@@ -113,6 +115,7 @@ Result<Settings> parse_settings(const std::string& text) {
   Reader r(doc.get());
   r.str("id", &s.id);
   r.str("name", &s.name);
+  r.str("image", &s.image);
   r.str("db", &s.db);
   r.str("bundle", &s.bundle);
   r.str("rundir", &s.rundir);
@@ -130,6 +133,7 @@ Result<Settings> parse_settings(const std::string& text) {
   r.boolean("has_healthcheck", &s.has_healthcheck);
   r.boolean("auto_remove", &s.auto_remove);
   r.boolean("loopback_up", &s.loopback_up);
+  r.boolean("engine_records_pid", &s.engine_records_pid);
   r.str("network_dir", &s.network_dir);
   r.strings("remove_dirs", &s.remove_dirs);
   r.str("stop_signal", &s.stop_signal);

@@ -34,6 +34,7 @@ struct Healthcheck {
 struct Settings {
   std::string id;            // the container's full id (also the runtime's container id)
   std::string name;
+  std::string image;  // as the user named it, for events
   std::string db;            // <root>/state.db
   std::string bundle;        // <root>/containers/<id>: config.json, rootfs/
   std::string rundir;        // <runroot>/<id>: attach socket, monitor.pid (tmpfs)
@@ -55,6 +56,9 @@ struct Settings {
   bool has_healthcheck = false;
   Healthcheck health;
   bool loopback_up = false;  // the container has its own network namespace: set its "lo" up before start
+  // The engine that starts us records our pid in the container's row (it
+  // has the database open already; a child of ours would open it again).
+  bool engine_records_pid = false;
   // <runroot>/netns when the engine set up networks for the container
   // (network/attachments.h): the monitor tears them down when it ends for good.
   std::string network_dir;

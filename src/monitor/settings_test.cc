@@ -9,6 +9,7 @@ Settings sample() {
   Settings s;
   s.id = "abc123";
   s.name = "web";
+  s.image = "busybox:latest";
   s.db = "/var/lib/hutch/state.db";
   s.bundle = "/var/lib/hutch/containers/abc123";
   s.rundir = "/run/hutch/abc123";

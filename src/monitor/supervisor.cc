@@ -65,8 +65,12 @@ void Supervisor::begin_db(const char* what, const std::function<Result<std::stri
   if (s_.db.empty()) return;
   auto c = start_in_child([&]() -> Result<std::string> {
     ASSIGN_OR_RETURN(state::Db db, state::Db::open(s_.db));
-    ASSIGN_OR_RETURN(std::string out, work(db));
-    TRY(write_pending_events(db));
+    // The step and its events: one commit.
+    std::string out;
+    TRY(db.batch([&]() -> Status {
+      ASSIGN_OR_RETURN(out, work(db));
+      return write_pending_events(db);
+    }));
     return out;
   });
   if (!c.ok()) {
@@ -82,7 +86,7 @@ std::optional<std::string> Supervisor::end_db() {
   if (!db_step_.pending()) return std::nullopt;
   auto r = db_step_.join();
   if (!r.ok()) {
-    log::warn(kComponent, std::string(db_step_what_) + ": " + r.error().message());
+    if (r.error().code() != ECANCELED) log::warn(kComponent, std::string(db_step_what_) + ": " + r.error().message());
     return std::nullopt;
   }
   pending_events_.erase(pending_events_.begin(), pending_events_.begin() + static_cast<ptrdiff_t>(db_step_events_));
@@ -110,6 +114,7 @@ void Supervisor::event(const std::string& action, const std::vector<std::pair<st
   json::Ptr a(json_object());
   for (const auto& [k, v] : attrs) json_object_set_new(a.get(), k.c_str(), json::str(v));
   if (!s_.name.empty()) json_object_set_new(a.get(), "name", json::str(s_.name));
+  if (!s_.image.empty()) json_object_set_new(a.get(), "image", json::str(s_.image));
   state::EventRow e;
   e.type = "container";
   e.action = action;
@@ -120,6 +125,9 @@ void Supervisor::event(const std::string& action, const std::vector<std::pair<st
 }
 
 void Supervisor::flush_events() {
+  // A step still running holds every event queued so far (the "start" with
+  // the "running" record): the next step or the exit joins it.
+  if (db_step_.pending() && pending_events_.size() <= db_step_events_) return;
   (void)end_db();
   if (pending_events_.empty() || s_.db.empty()) return;
   begin_db("record events", [](state::Db&) -> Result<std::string> { return std::string(); });
@@ -143,15 +151,17 @@ void Supervisor::begin_remove_row() {
 Status Supervisor::setup() {
   TRY_CTX(fs::mkdir_p(s_.rundir, 0700), "create the run dir");
   TRY(replace_file(s_.rundir + "/monitor.pid", std::to_string(::getpid()) + "\n"));
-  pid_t self = ::getpid();
-  uint64_t start = process_start_time(self);
-  // Written while the rootfs is mounted and the runtime creates the
-  // container; done before the engine hears "created" (run()).
-  begin_record([self, start](state::ContainerRow& r) {
-    r.monitor_pid = self;
-    r.monitor_start = start;
-    return std::string();
-  });
+  if (!s_.engine_records_pid) {
+    pid_t self = ::getpid();
+    uint64_t start = process_start_time(self);
+    // Written while the rootfs is mounted and the runtime creates the
+    // container; done before the engine hears "created" (run()).
+    begin_record([self, start](state::ContainerRow& r) {
+      r.monitor_pid = self;
+      r.monitor_start = start;
+      return std::string();
+    });
+  }
 
   // SIGCHLD (the init and the runtime's children are ours to reap, as
   // subreaper), SIGTERM/SIGINT (logged; the container keeps running),
@@ -267,6 +277,23 @@ Result<pid_t> Supervisor::create() {
   sink.output = [this](OutStream st, std::string_view d) { on_output(st, d); };
   sink.stdin_pressure = [this](bool full) { attach_.pause_input(full); };
   TRY_CTX(io_.prepare(s_, &loop_, std::move(sink)), "set up the container's stdio");
+  if (builtin_runtime_ && can_create_in_process(s_)) {
+    // No exec of hutchrt: the runtime library creates the container from
+    // here (builtin_runtime.h says why that is safe).
+    auto args = io_.create_args();
+    Stdio io = io_.runtime_stdio();
+    int stdio[3] = {io.in, io.out, io.err};
+    auto pid = create_in_process(s_, args.size() == 2 ? args[1] : std::string(), stdio);
+    trace::mark("monitor: runtime create done (in-process)");
+    Status ok = pid.ok() ? io_.created() : Status(pid.error());
+    if (!ok.ok()) {
+      (void)runtime({"delete", "--force", s_.id});
+      io_.close();
+      return Error::plain(EIO, ok.error().message());
+    }
+    init_pid_ = *pid;
+    return init_pid_;
+  }
   std::string pid_file = s_.rundir + "/pid";
   ::unlink(pid_file.c_str());
   std::vector<std::string> argv = runtime_argv(s_, {"create", "--bundle", s_.bundle, "--pid-file", pid_file});
@@ -319,7 +346,8 @@ Status Supervisor::start() {
       if (n <= 0) break;
       at.append(buf, static_cast<size_t>(n));
     }
-    if (at.empty()) return std::string();
+    // The start failed: nothing to record, and not its "start" event.
+    if (at.empty()) return Error::plain(ECANCELED, "the container did not start");
     int64_t started = parse_int(at).value_or(0);
     TRY(db.update(s_.id, [&](state::ContainerRow& r) -> Status {
       r.status = state::Status::kRunning;
@@ -349,7 +377,6 @@ Status Supervisor::start() {
   if (db_step_.pending() && ::write(go_w.get(), at.data(), at.size()) != static_cast<ssize_t>(at.size()))
     log::warn(kComponent, "record the container's state: " + Error::from_errno("write").message());
   go_w.reset();
-  (void)end_db();
   if (s_.has_healthcheck) health_.start();
   return {};
 }
@@ -469,6 +496,7 @@ bool Supervisor::wait_for_start() {
     auto st = recv_message(fd, &msg, &eof);
     if (!st.ok() || eof) sync_closed_ = true;
     else if (trim(msg) == "start") got_start_ = true;
+    else if (trim(msg) == "start attached") got_start_ = start_attached_ = true;
   });
   if (!added.ok()) return false;
   while (!got_start_ && !sync_closed_) {
@@ -482,10 +510,14 @@ void Supervisor::supervise() {
   // After a burst of activity, once the loop has been quiet for a while,
   // the code the burst used is unmapped again (resident.h).
   constexpr int kQuietMs = 2000;
-  bool trimmed = true;
+  // The start's code goes soon after the start: a container that ends
+  // within this much never pays to fault the exit path's code back in.
+  constexpr int kAfterStartMs = 250;
+  bool trimmed = false, started = true;
   flush_events();
   while (!exited_) {
-    auto n = loop_.run_once(trimmed ? -1 : kQuietMs);
+    auto n = loop_.run_once(trimmed ? -1 : started ? kAfterStartMs : kQuietMs);
+    started = false;
     if (!n.ok()) {
       log::error(kComponent, n.error().message());
       ::usleep(10000);
@@ -591,19 +623,25 @@ int Supervisor::run() {
       // Clients that connected before asking for the start see everything.
       attach_.poll_pending();
     }
+    // Written with the "running" record (start() begins it).
+    event("start", {});
     if (auto st = start(); !st.ok()) {
+      pending_events_.pop_back();
+      (void)end_db();
       (void)runtime({"delete", "--force", s_.id});
       report_start_error(st.error(), first);
       teardown(s_.auto_remove);
       return first ? 1 : 0;
     }
+    // "started" waits for the "running" record unless the engine follows
+    // the container on the attach socket.
+    bool early = first && sync_ && start_attached_;
+    if (!early) (void)end_db();
     if (first && sync_) {
       (void)send_message(sync_.get(), "started " + std::to_string(init_pid_));
       sync_.reset();
     }
-    if (!first) event("start", {});
     first = false;
-    trim_code();
 
     supervise();
 

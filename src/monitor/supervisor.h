@@ -94,6 +94,7 @@ class Supervisor {
   bool exited_ = false;
   int exit_code_ = 0;
   bool got_start_ = false, sync_closed_ = false;
+  bool start_attached_ = false;  // "start attached": "started" need not wait for the record
   bool backoff_done_ = false;
   int64_t started_mono_ = 0, started_unix_ = 0;
   int64_t backoff_ns_ = 0;

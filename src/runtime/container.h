@@ -27,6 +27,9 @@ struct CreateOptions {
   bool no_new_keyring = false;
   bool systemd_cgroup = false;
   int console_fd = -1;  // a connected socket used instead of console_socket (run)
+  // The init's stdin, stdout and stderr (-1: it keeps the caller's), for a
+  // caller that creates containers in-process (hutch's monitor).
+  int stdio_fds[3] = {-1, -1, -1};
 };
 
 struct Created {

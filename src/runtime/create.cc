@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 
+#include "base/trace.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/scope.h"
@@ -147,6 +148,7 @@ Result<Prepared> prepare_create(const StateStore& store, const CreateOptions& op
   auto spec = oci::parse_spec(*text);
   if (!spec.ok()) return std::move(spec).error().context("invalid \"" + config_path + "\"");
   pr.spec = std::make_unique<oci::Spec>(std::move(spec).value());
+  trace::mark("hutchrt: create: spec parsed");
   oci::Spec& s = *pr.spec;
   if (!s.process) return Error(EINVAL, "\"" + config_path + "\": process: is required");
   if (s.process->args.empty()) return Error(EINVAL, "\"" + config_path + "\": process.args: must not be empty");
@@ -183,6 +185,7 @@ Result<Prepared> prepare_create(const StateStore& store, const CreateOptions& op
     if (!f.ok()) return std::move(f).error().context("invalid \"" + config_path + "\"");
     pr.seccomp = std::make_unique<seccomp::Filter>(std::move(f).value());
   }
+  trace::mark("hutchrt: create: seccomp ready");
   return pr;
 }
 
@@ -199,6 +202,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   log::debug("create", "cgroup");
   ASSIGN_OR_RETURN(auto cg, cgroup::Manager::plan(s.linux->cgroups_path, id));
   TRY_CTX(cg->create(), "create cgroup");
+  trace::mark("hutchrt: create: cgroups made");
   undo.cgroup = cg.get();
   pr.cgroup = std::move(cg);
   {
@@ -207,6 +211,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
     TRY_CTX(pr.cgroup->apply(res), "apply linux.resources");
   }
   pr.state.cgroup.reset(pr.cgroup->to_json());
+  trace::mark("hutchrt: create: cgroups configured");
 
   log::debug("create", "cgroup ready");
   UniqueFd fifo;
@@ -248,6 +253,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   ctx.bundle = pr.state.bundle;
   ctx.sync = &child_ch;
   ctx.console_sock = console.get();
+  for (int i = 0; i < 3; ++i) ctx.stdio[i] = opts.stdio_fds[i];
   ctx.fifo_fd = fifo.get();
   ctx.listener_sock = listener.get();
   ctx.preserve_fds = opts.preserve_fds;
@@ -319,6 +325,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   NamespaceSwitch nss;
   TRY(nss.enter(s));
   log::debug("create", "clone");
+  trace::mark("hutchrt: create: clone");
   struct clone_args args = {};
   // Joining a user namespace by path: namespaces made afterwards must
   // belong to it, so an intermediate child joins it, unshares, and forks
@@ -396,6 +403,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
     return Error(EPROTO, "unexpected message from container init");
   }
   log::debug("create", "init ready");
+  trace::mark("hutchrt: create: init ready");
   pr.sync = std::make_unique<SyncChannel>(std::move(parent_ch));
   pr.state.pid_start = process_start_time(undo.pid);
   TRY(store.save(pr.state));

@@ -73,6 +73,7 @@ Status init_steps(InitContext& ctx, std::string& executable) {
   rc.cgroup_paths = ctx.cgroup_paths;
   rc.idmap_trees = ctx.idmap_trees;
   if (ctx.new_mount_ns) TRY_CTX(prepare_rootfs(spec, rc), "prepare rootfs");
+  trace::mark("init: rootfs prepared");
   if (spec.find_namespace(oci::NamespaceType::kUts)) {
     if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
       return Error::from_errno("sethostname \"" + spec.hostname + "\"");
@@ -92,6 +93,7 @@ Status init_steps(InitContext& ctx, std::string& executable) {
 
   if (ctx.new_mount_ns) {
     TRY_CTX(enter_rootfs(ctx.rootfs, ctx.no_pivot), "enter rootfs");
+    trace::mark("init: rootfs entered");
   } else {
     if (::chroot(ctx.rootfs.c_str()) != 0 || ::chdir("/") != 0) return Error::from_errno("chroot");
   }
@@ -105,6 +107,7 @@ Status init_steps(InitContext& ctx, std::string& executable) {
   // sysctl before read-only paths: /proc/sys is usually one of them.
   if (spec.linux) TRY(apply_sysctl(spec.linux->sysctl));
   if (ctx.new_mount_ns) TRY_CTX(finish_rootfs(spec), "finish rootfs");
+  trace::mark("init: rootfs finished");
 
   TRY(apply_rlimits(p.rlimits));
   if (p.oom_score_adj) TRY(apply_oom_score_adj(*p.oom_score_adj));
@@ -129,6 +132,19 @@ Status init_steps(InitContext& ctx, std::string& executable) {
 }  // namespace
 
 void container_init(InitContext& ctx) {
+  trace::mark("init: begin");
+  // The caller's chosen stdio: moved above 2 first, so that no dup2 below
+  // overwrites a source still to come.
+  if (ctx.stdio[0] >= 0 || ctx.stdio[1] >= 0 || ctx.stdio[2] >= 0) {
+    int tmp[3];
+    for (int i = 0; i < 3; ++i) tmp[i] = ctx.stdio[i] >= 0 ? ::fcntl(ctx.stdio[i], F_DUPFD_CLOEXEC, 3) : -1;
+    for (int i = 0; i < 3; ++i) {
+      if (ctx.stdio[i] >= 0 && (tmp[i] < 0 || ::dup2(tmp[i], i) < 0)) {
+        (void)ctx.sync->send_error(Error::from_errno("set up the container's stdio"));
+        ::_exit(1);
+      }
+    }
+  }
   // The runtime may block or ignore signals; the container starts clean.
   sigset_t none;
   sigemptyset(&none);

@@ -24,6 +24,7 @@ struct InitContext {
   std::string bundle;
   SyncChannel* sync = nullptr;
   int console_sock = -1;     // connected --console-socket, or -1
+  int stdio[3] = {-1, -1, -1};  // become fds 0-2 first thing (-1: keep ours)
   int fifo_fd = -1;          // O_PATH exec.fifo, or -1 to start at once
   int listener_sock = -1;    // seccomp listener socket, or -1
   int preserve_fds = 0;

@@ -182,15 +182,17 @@ class Txn {
  public:
   explicit Txn(sqlite3* db) : db_(db) {}
   ~Txn() {
-    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (open_) sqlite3_exec(db_, nested_ ? "ROLLBACK TO step; RELEASE step" : "ROLLBACK", nullptr, nullptr, nullptr);
   }
   hutch::Status begin() {
-    TRY(exec(db_, "BEGIN IMMEDIATE", "begin transaction"));
+    // Inside a batch (Db::batch): a savepoint of the open transaction.
+    nested_ = !sqlite3_get_autocommit(db_);
+    TRY(exec(db_, nested_ ? "SAVEPOINT step" : "BEGIN IMMEDIATE", "begin transaction"));
     open_ = true;
     return Ok{};
   }
   hutch::Status commit() {
-    TRY(exec(db_, "COMMIT", "commit"));
+    TRY(exec(db_, nested_ ? "RELEASE step" : "COMMIT", "commit"));
     open_ = false;
     return Ok{};
   }
@@ -198,6 +200,7 @@ class Txn {
  private:
   sqlite3* db_;
   bool open_ = false;
+  bool nested_ = false;
 };
 
 Result<int> user_version(sqlite3* db) {
@@ -374,6 +377,13 @@ Db& Db::operator=(Db&& o) noexcept {
 
 Db::~Db() {
   if (db_) sqlite3_close_v2(db_);
+}
+
+hutch::Status Db::batch(const std::function<hutch::Status()>& work) {
+  Txn txn(db_);
+  TRY(txn.begin());
+  TRY(work());
+  return txn.commit();
 }
 
 hutch::Status Db::insert(const ContainerRow& row) {

@@ -90,6 +90,9 @@ class Db {
   Result<ContainerRow> find(const std::string& ref);
   // All containers, newest first.
   Result<std::vector<ContainerRow>> list();
+  // Runs `work` (calls on this Db) as one IMMEDIATE transaction: one
+  // commit for several changes; an error from `work` rolls them all back.
+  hutch::Status batch(const std::function<hutch::Status()>& work);
   // Reads the row, lets `change` edit it, writes it back, in one IMMEDIATE
   // transaction. `change` may return an error to abort. The id cannot change.
   // `change` must not use this Db (the transaction is open).

@@ -260,6 +260,38 @@ TEST_F(DbTest, RemoveAndList) {
   EXPECT_TRUE(db().insert(row(hex_id(3), "mid")).ok());
 }
 
+TEST_F(DbTest, BatchCommitsTogetherOrNotAtAll) {
+  ASSERT_TRUE(db().insert(row(hex_id(1), "a")).ok());
+  // A failing step rolls back the steps before it.
+  auto failed = db().batch([&]() -> hutch::Status {
+    TRY(db().add_event(EventRow{0, 5, "container", "destroy", hex_id(1), "{}"}));
+    TRY(db().update(hex_id(1), [](ContainerRow& r) -> hutch::Status {
+      r.exit_code = 9;
+      return {};
+    }));
+    return db().insert(row(hex_id(2), "a"));  // the name is taken: EEXIST
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code(), EEXIST);
+  EXPECT_EQ(db().get(hex_id(1))->exit_code, 0);
+  EXPECT_TRUE(db().events(0, 0, 0)->empty());
+  auto ok = db().batch([&]() -> hutch::Status {
+    TRY(db().add_event(EventRow{0, 6, "container", "die", hex_id(3), "{}"}));
+    return db().insert(row(hex_id(3), "c"));
+  });
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  EXPECT_TRUE(db().get(hex_id(3)).ok());
+  EXPECT_FALSE(db().events(0, 0, 0)->empty());
+  // A step that fails on its own inside a batch is undone alone.
+  auto partial = db().batch([&]() -> hutch::Status {
+    EXPECT_FALSE(db().insert(row(hex_id(4), "c")).ok());  // "c" taken
+    return db().insert(row(hex_id(5), "e"));
+  });
+  ASSERT_TRUE(partial.ok()) << partial.error().message();
+  EXPECT_FALSE(db().get(hex_id(4)).ok());
+  EXPECT_TRUE(db().get(hex_id(5)).ok());
+}
+
 TEST_F(DbTest, Volumes) {
   VolumeRow v;
   v.name = "data";

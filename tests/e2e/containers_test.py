@@ -15,6 +15,7 @@ store made from busybox-static (`hutch import`, no network):
   HUTCH=build/hutch [HUTCH_RUNTIME=crun] /usr/bin/python3 tests/e2e/containers_test.py [-k Day]
 """
 
+import errno
 import json
 import os
 import signal
@@ -140,6 +141,44 @@ class Foreground(ContainerCase):
         p = self.s.h("run", "--rm", "busybox", "sh", "-c",
                      "nc -l -p 8080 > /tmp/got & sleep 0.3; echo ping | nc 127.0.0.1 8080; sleep 0.2; cat /tmp/got")
         self.assertEqual((p.returncode, p.stdout.strip()), (0, "ping"), p.stderr)
+
+    def test_monitor_binary_cannot_be_written_through_proc_exe(self):
+        # The monitor creates containers itself, so a container's init runs
+        # the monitor's code until it execs: the binary must never open for
+        # writing through /proc/PID/exe (CVE-2019-5736). It runs from a
+        # read-only clone of its directory.
+        binary = os.path.join(os.path.dirname(HUTCH), "hutch-monitor")
+        with open(binary, "rb") as f:
+            before = f.read()
+        cid = self.s.h("run", "-d", "busybox", "sleep", "60", check=True).stdout.strip()
+        with open(os.path.join(self.s.runroot, cid[:12], "monitor.pid")) as f:
+            pid = int(f.read())
+        fd = os.open("/proc/%d/exe" % pid, os.O_PATH)
+        try:
+            self.s.h("rm", "-f", cid, check=True)
+            deadline = time.monotonic() + 10
+            while ht.pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            with self.assertRaises(OSError) as e:
+                os.close(os.open("/proc/self/fd/%d" % fd, os.O_WRONLY))
+            self.assertEqual(e.exception.errno, errno.EROFS)
+        finally:
+            os.close(fd)
+        # A container whose entrypoint is /proc/self/exe runs the monitor's
+        # binary inside itself: it fails, and the binary is unchanged.
+        p = self.s.h("run", "--rm", "--entrypoint", "/proc/self/exe", "busybox", "x")
+        self.assertNotEqual(p.returncode, 0)
+        with open(binary, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+    def test_device_directory_expands(self):
+        # docker's --device DIR[:DEST]: every device node below DIR.
+        if not os.path.exists("/dev/net/tun"):
+            self.skipTest("this host has no /dev/net/tun")
+        p = self.s.h("run", "--rm", "--device", "/dev/net:/dev/x", "busybox", "sh", "-c",
+                     "ls /dev/x; cat /sys/fs/cgroup/devices/devices.list 2>/dev/null | grep -c '10:200' || true")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.split()[0], "tun")
 
     def test_init_reaps_and_forwards(self):
         p = self.s.h("run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; exit 5")

@@ -345,10 +345,25 @@ Result<json_t*> resources(const SpecInputs& in, json_t* linux_devices) {
     }
   }
   for (const auto& d : o.devices) {
-    ASSIGN_OR_RETURN(DeviceInfo info, stat_dev(in, d.host, "device"));
-    json_array_append_new(linux_devices, linux_device(d.container, info));
-    if (!o.privileged)
-      json_array_append_new(devs, device_rule(true, info.type.c_str(), info.major, info.minor, d.permissions));
+    std::vector<std::pair<std::string, DeviceInfo>> nodes;  // container path, device
+    if (auto one = in.stat_device ? in.stat_device(d.host) : Result<DeviceInfo>(Error::plain(ENOENT, ""));
+        !one.ok() && one.error().code() == EISDIR && in.list_devices) {
+      // A directory: every device node below it, at the same place under
+      // the container path (docker's --device /dev/snd).
+      std::string prefix = d.host;
+      while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+      for (auto& [path, info] : in.list_devices(prefix))
+        nodes.emplace_back(d.container + path.substr(prefix.size()), info);
+      if (nodes.empty()) return invalid("device \"" + d.host + "\": the directory holds no device nodes");
+    } else {
+      ASSIGN_OR_RETURN(DeviceInfo info, stat_dev(in, d.host, "device"));
+      nodes.emplace_back(d.container, info);
+    }
+    for (const auto& [path, info] : nodes) {
+      json_array_append_new(linux_devices, linux_device(path, info));
+      if (!o.privileged)
+        json_array_append_new(devs, device_rule(true, info.type.c_str(), info.major, info.minor, d.permissions));
+    }
   }
   if (o.memory || o.memory_swap || o.memory_reservation) {
     json_t* m = json_object();

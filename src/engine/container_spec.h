@@ -57,6 +57,10 @@ struct SpecInputs {
   // pure. Needed only for --device and the --device-*-bps/iops flags;
   // ENOENT / "not a device" errors pass through.
   std::function<Result<DeviceInfo>(const std::string&)> stat_device;
+  // A --device naming a directory (stat_device fails with EISDIR): the
+  // device nodes below it, as docker expands "--device /dev/snd"
+  // (host_devices() in host_devices.h).
+  std::function<std::vector<std::pair<std::string, DeviceInfo>>(const std::string&)> list_devices;
   // --privileged: the host's device nodes, each added at the same path
   // (host_devices() in host_devices.h lists them; empty = none added).
   std::vector<std::pair<std::string, DeviceInfo>> host_devices;

@@ -46,7 +46,16 @@ struct Fixture {
       if (p == "/dev/sda") return DeviceInfo{"b", 8, 0, 0660, 0, 6};
       if (p == "/dev/fuse") return DeviceInfo{"c", 10, 229, 0666, 0, 0};
       if (p == "/dev/notadev") return DeviceInfo{"d", 0, 0, 0755, 0, 0};
+      if (p == "/dev/snd" || p == "/dev/snd/" || p == "/dev/empty") return Error::plain(EISDIR, p + " is a directory");
       return Error(ENOENT, "stat " + p);
+    };
+    in.list_devices = [](const std::string& dir) {
+      std::vector<std::pair<std::string, DeviceInfo>> out;
+      if (dir == "/dev/snd") {
+        out.emplace_back("/dev/snd/controlC0", DeviceInfo{"c", 116, 0, 0660, 0, 29});
+        out.emplace_back("/dev/snd/by-path/pcm", DeviceInfo{"c", 116, 3, 0660, 0, 29});
+      }
+      return out;
     };
     if (config == kImageConfig) in.anonymous_sources = {"/vols/anon1", "/vols/anon2"};
   }
@@ -133,6 +142,28 @@ TEST(ContainerSpec, ImageDefaults) {
   ASSERT_FALSE(s.linux->resources->devices.empty());
   EXPECT_FALSE(s.linux->resources->devices[0].allow);
   EXPECT_FALSE(s.linux->resources->memory);
+}
+
+TEST(ContainerSpec, DeviceDirectoryExpands) {
+  // docker's --device /dev/snd:/dev/audio: every node below, moved along.
+  Fixture f;
+  f.in.opts.devices = {{"/dev/snd/", "/dev/audio", "rw"}};
+  auto cs = f.build();
+  ASSERT_TRUE(cs.ok()) << cs.error().message();
+  oci::Spec s = parsed(*cs);
+  ASSERT_EQ(s.linux->devices.size(), 2u);
+  EXPECT_EQ(s.linux->devices[0].path, "/dev/audio/controlC0");
+  EXPECT_EQ(s.linux->devices[1].path, "/dev/audio/by-path/pcm");
+  EXPECT_EQ(s.linux->devices[1].minor, 3);
+  const auto& rules = s.linux->resources->devices;
+  ASSERT_GE(rules.size(), 2u);
+  EXPECT_EQ(*rules[rules.size() - 2].major, 116);
+  EXPECT_EQ(*rules.back().minor, 3);
+  // A directory without device nodes is refused by name.
+  f.in.opts.devices = {{"/dev/empty", "/dev/empty", "rwm"}};
+  auto none = f.build();
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message().find("/dev/empty"), std::string::npos) << none.error().message();
 }
 
 TEST(ContainerSpec, Args) {

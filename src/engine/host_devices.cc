@@ -51,6 +51,7 @@ void walk(const std::string& dir, bool top, std::vector<std::pair<std::string, D
 Result<DeviceInfo> stat_host_device(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Error::from_errno("stat \"" + path + "\"");
+  if (S_ISDIR(st.st_mode)) return Error::plain(EISDIR, "\"" + path + "\" is a directory");
   if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
     return Error::plain(EINVAL, "\"" + path + "\" is not a device node");
   return info_of(st);

@@ -15,7 +15,8 @@
 
 namespace hutch::engine {
 
-// stat(2) of a device node; EINVAL "not a device node" for anything else.
+// stat(2) of a device node; EISDIR for a directory, EINVAL "not a device
+// node" for anything else.
 // Symlinks are followed (/dev/disk/by-id/...).
 Result<DeviceInfo> stat_host_device(const std::string& path);
 

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -510,20 +512,29 @@ void Supervisor::supervise() {
   // After a burst of activity, once the loop has been quiet for a while,
   // the code the burst used is unmapped again (resident.h).
   constexpr int kQuietMs = 2000;
-  // The start's code goes soon after the start: a container that ends
-  // within this much never pays to fault the exit path's code back in.
-  constexpr int kAfterStartMs = 250;
-  bool trimmed = false, started = true;
+  // The start's code goes 250 ms after the start, whatever happened
+  // meanwhile (a database child's SIGCHLD, first output): a container that
+  // ends sooner never pays to fault the exit path's code back in, and a
+  // long-lived one is lean soon.
+  constexpr int64_t kAfterStartMs = 250;
+  int64_t first_trim = now_mono_ns() / 1'000'000 + kAfterStartMs;
+  bool trimmed = false, first = true;
   flush_events();
   while (!exited_) {
-    auto n = loop_.run_once(trimmed ? -1 : started ? kAfterStartMs : kQuietMs);
-    started = false;
+    int timeout = trimmed ? -1 : kQuietMs;
+    if (first) timeout = static_cast<int>(std::max<int64_t>(0, first_trim - now_mono_ns() / 1'000'000));
+    auto n = loop_.run_once(timeout);
     if (!n.ok()) {
       log::error(kComponent, n.error().message());
       ::usleep(10000);
       continue;
     }
-    if (*n > 0) {
+    if (first) {
+      if (now_mono_ns() / 1'000'000 < first_trim) continue;
+      first = false;
+      trim_code();
+      trimmed = true;
+    } else if (*n > 0) {
       trimmed = false;
     } else if (!trimmed) {
       trim_code();

@@ -537,7 +537,17 @@ Result<std::string> Containers::create(const RunOptions& o) {
   row.config = json::dump(doc.get());
   row.status = state::Status::kCreated;
   for (int tries = 0;; ++tries) {
-    auto inserted = db_.insert(row);
+    // The row and its "create" event: one commit.
+    auto inserted = db_.batch([&]() -> Status {
+      TRY(db_.insert(row));
+      state::EventRow ev;
+      ev.type = "container";
+      ev.action = "create";
+      ev.id = id;
+      ev.attributes = "{\"name\":\"" + json_escape(row.name) + "\",\"image\":\"" + json_escape(o.image) + "\"}";
+      (void)db_.add_event(ev);
+      return {};
+    });
     trace::mark("hutch: create: inserted");
     if (inserted.ok()) break;
     // A generated name another create took meanwhile: draw again.
@@ -547,12 +557,6 @@ Result<std::string> Containers::create(const RunOptions& o) {
     TRY(fs::write_file_atomic(dir + "/monitor.json", monitor::to_json(ms)));
   }
   undo.release();
-  state::EventRow ev;
-  ev.type = "container";
-  ev.action = "create";
-  ev.id = id;
-  ev.attributes = "{\"name\":\"" + json_escape(name) + "\",\"image\":\"" + json_escape(o.image) + "\"}";
-  (void)db_.add_event(ev);
   return id;
 }
 

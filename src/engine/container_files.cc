@@ -429,6 +429,43 @@ std::set<std::string> mount_placeholders(const state::ContainerRow& row) {
   return out;
 }
 
+// A stopped container's volumes and bind mounts are not in its overlay:
+// a cp path under one of their destinations goes to the host directory
+// behind it (the longest destination wins, as the mounts stack), with
+// `rel` made relative to that directory. A live root needs nothing.
+static Status redirect_to_mount(const state::ContainerRow& row, ContainerRoot& root, std::string& rel, bool writable) {
+  if (root.live) return {};
+  auto doc = Containers::config_of(row);
+  if (!doc.ok()) return {};
+  std::string best_source, best_rel;
+  size_t best_len = 0;
+  bool best_rw = true;
+  size_t i;
+  json_t* m;
+  json_array_foreach(json_object_get(doc->get(), "Mounts"), i, m) {
+    std::string type = json::string_of(m, "Type");
+    if (type != "volume" && type != "bind") continue;
+    auto dest = clean_relative(json::string_of(m, "Destination"));
+    if (!dest.ok() || dest->empty()) continue;
+    bool under = rel == *dest || (rel.size() > dest->size() && rel.compare(0, dest->size(), *dest) == 0 &&
+                                  rel[dest->size()] == '/');
+    if (!under || dest->size() < best_len) continue;
+    best_len = dest->size();
+    best_source = json::string_of(m, "Source");
+    best_rel = rel.size() > dest->size() ? rel.substr(dest->size() + 1) : "";
+    json_t* rw = json_object_get(m, "RW");
+    best_rw = !json_is_false(rw);
+  }
+  if (best_len == 0) return {};
+  if (writable && !best_rw)
+    return Error::plain(EROFS, "mounted volume is marked read-only (\"/" + rel.substr(0, best_len) + "\")");
+  UniqueFd fd(::open(best_source.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return Error::from_errno("open the mount source \"" + best_source + "\"");
+  root.fd = std::move(fd);
+  rel = best_rel;
+  return {};
+}
+
 Result<UniqueFd> mount_private_overlay(const std::vector<std::string>& lower, const std::string& upper,
                                        const std::string& work, const std::string& scratch_dir) {
   std::vector<std::string> lowers;
@@ -509,6 +546,7 @@ Status ContainerFiles::copy_from(const std::string& ref, const std::string& src,
   auto sp = cp_path(src);
   if (!sp.ok()) return not_found();
   ASSIGN_OR_RETURN(ContainerRoot root, open_root(row, false, true));
+  TRY(redirect_to_mount(row, root, sp->rel, false));
   bool follow = o.follow_link || sp->dir_syntax;
   UniqueFd top(open_resolved(root.fd.get(), sp->rel, O_PATH | (follow ? 0 : O_NOFOLLOW), RESOLVE_IN_ROOT));
   if (!top) {
@@ -552,6 +590,7 @@ Status ContainerFiles::copy_to(const std::string& ref, const std::string& src, i
   ASSIGN_OR_RETURN(state::ContainerRow row, cs_.find(ref));
   ASSIGN_OR_RETURN(CpPath dp, cp_path(dest));
   ASSIGN_OR_RETURN(ContainerRoot root, open_root(row, true, true));
+  TRY(redirect_to_mount(row, root, dp.rel, true));
   // The destination as the container sees it (symlinks followed inside).
   std::optional<struct stat> dstat;
   {

@@ -161,6 +161,33 @@ class Copy(FilesCase):
         for want in ["A /tmp/g", "A /tmp/indir/deep/g", "A /tmp/stream/s"]:
             self.assertIn(want, lines)
 
+    def test_stopped_volumes(self):
+        # A stopped container's volumes and binds are not in its overlay:
+        # cp goes to the directory behind them (docker does the same).
+        vol = "v%d" % os.getpid()
+        ro_dir = self.host.join("ro")
+        os.makedirs(ro_dir)
+        src = self.host.join("f.txt")
+        with open(src, "w") as f:
+            f.write("into the volume\n")
+        self.h("create", *ULIMIT, "--name", "box", "-v", vol + ":/data", "-v", ro_dir + ":/ro:ro", "busybox", "true",
+               check=True)
+        try:
+            self.h("cp", src, "box:/data/", check=True)
+            out = self.hb("cp", "box:/data/f.txt", "-")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn(b"into the volume", out.stdout)
+            p = self.h("cp", src, "box:/ro/")
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("read-only", p.stderr)
+            self.assertEqual(os.listdir(ro_dir), [])
+            self.h("rm", "box", check=True)
+            p = self.h("run", "--rm", *ULIMIT, "-v", vol + ":/data", "busybox", "cat", "/data/f.txt", check=True)
+            self.assertEqual(p.stdout, "into the volume\n")
+        finally:
+            self.h("rm", "-f", "box")
+            self.h("volume", "rm", vol)
+
     def test_usage(self):
         self.assertNotEqual(self.h("cp", "/etc/passwd", self.host.path).returncode, 0)
         self.assertIn("between containers", self.h("cp", "a:/x", "b:/y").stderr)

@@ -109,6 +109,9 @@ Status Containers::cleanup_stopped(const state::ContainerRow& row) {
   std::string rootfs = paths_.rootfs(row.id);
   if (::umount2(rootfs.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     log::warn("engine", "unmount \"" + rootfs + "\": " + std::strerror(errno));
+  std::string shm = paths_.rundir(row.id) + "/shm";  // --ipc shareable
+  if (::umount2(shm.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+    log::warn("engine", "unmount \"" + shm + "\": " + std::strerror(errno));
   (void)fs::remove_all(paths_.rundir(row.id));
   remove_cgroups(row.id);
   if (auto st = teardown_networks(paths_, row.id); !st.ok())

@@ -624,8 +624,9 @@ Result<ContainerSpec> build_spec(const SpecInputs& in) {
         {"/sys", mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", sys_mode})},
         {"/sys/fs/cgroup", mount("/sys/fs/cgroup", "cgroup", "cgroup", {sys_mode, "nosuid", "noexec", "nodev"})},
         {"/dev/mqueue", mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"})},
-        {"/dev/shm", o.ipc_ns == "host" ? mount("/dev/shm", "bind", "/dev/shm", {"rbind", "rprivate"})
-                                        : mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", shm})},
+        {"/dev/shm", o.ipc_ns == "host"       ? mount("/dev/shm", "bind", "/dev/shm", {"rbind", "rprivate"})
+                     : !in.shared_shm.empty() ? mount("/dev/shm", "bind", in.shared_shm, {"rbind", "rprivate"})
+                                              : mount("/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", shm})},
     };
     bool user_dev = covered("/dev");
     for (auto& d : defaults) {

@@ -51,6 +51,9 @@ struct SpecInputs {
   // Paths a namespace "container:<ref>" resolves to (/proc/<pid>/ns/<type>),
   // filled by the engine: key "pid", "ipc", "uts", "network".
   std::map<std::string, std::string> joined_namespaces;
+  // --ipc shareable (its own) or container:<ref> (the other's): the host
+  // tmpfs the monitor mounts at <rundir>/shm, bind-mounted at /dev/shm.
+  std::string shared_shm;
   std::string hosts_file, resolv_file, hostname_file;  // host files bind-mounted (may be ""); read-only with --read-only, as docker
   // Stats a host device path ("/dev/sda"); the engine passes a stat(2)
   // wrapper (stat_host_device() in host_devices.h) so this builder stays

@@ -375,6 +375,14 @@ TEST(ContainerSpec, Namespaces) {
   std::vector<std::string> ns;
   for (const auto& n : s.linux->namespaces) ns.push_back(std::string(oci::namespace_type_name(n.type)) + "=" + n.path);
   EXPECT_EQ(ns, (std::vector<std::string>{"ipc=/proc/42/ns/ipc", "mount=", "network=/proc/42/ns/net"}));
+  // The other container's shareable /dev/shm comes along with its IPC
+  // namespace.
+  f.in.shared_shm = "/run/hutch/0123/shm";
+  oci::Spec shared = parsed(*f.build());
+  const oci::Mount* shm = find_mount(shared, "/dev/shm");
+  ASSERT_TRUE(shm);
+  EXPECT_EQ(shm->source, "/run/hutch/0123/shm");
+  EXPECT_EQ(shm->type, "bind");
   f.in.joined_namespaces.erase("network");
   EXPECT_EQ(f.build().error().code(), EINVAL);
   Fixture none;

@@ -285,7 +285,18 @@ Result<std::string> Containers::create(const RunOptions& o) {
     static const std::map<std::string, std::string> ns_file = {
         {"pid", "pid"}, {"ipc", "ipc"}, {"uts", "uts"}, {"network", "net"}};
     in.joined_namespaces[kind] = "/proc/" + std::to_string(other.pid) + "/ns/" + ns_file.at(kind);
+    if (kind == "ipc") {
+      // Its /dev/shm comes along, which only a shareable one has outside
+      // its mount namespace (docker's rule and hint).
+      auto other_doc = config_of(other);
+      json_t* hc = other_doc.ok() ? json_object_get(other_doc->get(), "HostConfig") : nullptr;
+      if (json::string_of(hc, "IpcMode") != "shareable")
+        return Error::plain(EINVAL, "cannot join the IPC namespace of container \"" + other.name +
+                                        "\": non-shareable IPC (hint: run it with --ipc shareable)");
+      in.shared_shm = paths_.rundir(other.id) + "/shm";
+    }
   }
+  if (o.ipc_ns == "shareable") in.shared_shm = paths_.rundir(id) + "/shm";
   if (o.init) {
     std::string init = monitor::monitor_binary();
     init = fs::dirname(init) + "/hutch-init";
@@ -377,6 +388,8 @@ Result<std::string> Containers::create(const RunOptions& o) {
   }
   ms.auto_remove = o.auto_remove;
   ms.engine_records_pid = true;  // Containers::start
+  ms.shm_shareable = o.ipc_ns == "shareable";
+  ms.shm_size = static_cast<uint64_t>(o.shm_size);
   // A pinned namespace comes with "lo" up, and hutchrt, crun and runc set
   // it up in a namespace they create; other runtimes may not.
   std::string rt_name = fs::basename(runtime.first);

@@ -101,6 +101,10 @@ std::string to_json(const Settings& s) {
   set_bool(j, "auto_remove", s.auto_remove);
   set_bool(j, "loopback_up", s.loopback_up);
   set_bool(j, "engine_records_pid", s.engine_records_pid);
+  if (s.shm_shareable) {
+    set_bool(j, "shm_shareable", true);
+    json_object_set_new(j, "shm_size", json_integer(static_cast<json_int_t>(s.shm_size)));
+  }
   set_str(j, "network_dir", s.network_dir);
   json_object_set_new(j, "remove_dirs", json::string_array(s.remove_dirs));
   set_str(j, "stop_signal", s.stop_signal);
@@ -134,6 +138,9 @@ Result<Settings> parse_settings(const std::string& text) {
   r.boolean("auto_remove", &s.auto_remove);
   r.boolean("loopback_up", &s.loopback_up);
   r.boolean("engine_records_pid", &s.engine_records_pid);
+  r.boolean("shm_shareable", &s.shm_shareable);
+  if (json_t* v = json_object_get(doc.get(), "shm_size"); json_is_integer(v) && json_integer_value(v) > 0)
+    s.shm_size = static_cast<uint64_t>(json_integer_value(v));
   r.str("network_dir", &s.network_dir);
   r.strings("remove_dirs", &s.remove_dirs);
   r.str("stop_signal", &s.stop_signal);

@@ -59,6 +59,11 @@ struct Settings {
   // The engine that starts us records our pid in the container's row (it
   // has the database open already; a child of ours would open it again).
   bool engine_records_pid = false;
+  // --ipc shareable: /dev/shm is a tmpfs of this size mounted at
+  // <rundir>/shm on the host (for the whole monitor's life), so that
+  // containers joining this one's IPC namespace share it, as docker's.
+  bool shm_shareable = false;
+  uint64_t shm_size = 64 << 20;
   // <runroot>/netns when the engine set up networks for the container
   // (network/attachments.h): the monitor tears them down when it ends for good.
   std::string network_dir;

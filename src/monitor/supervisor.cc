@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -206,10 +207,25 @@ Status Supervisor::setup() {
   }
   TRY(mount_rootfs(s_.rootfs));
   trace::mark("monitor: rootfs mounted");
+  if (s_.shm_shareable) {
+    std::string shm = s_.rundir + "/shm";
+    TRY_CTX(fs::mkdir_p(shm, 0755), "create the shareable /dev/shm");
+    std::string opts = "mode=1777,size=" + std::to_string(s_.shm_size);
+    if (!is_mount_point(shm) && ::mount("shm", shm.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts.c_str()) != 0)
+      return Error::from_errno("mount the shareable /dev/shm at \"" + shm + "\"");
+  }
   return {};
 }
 
 void Supervisor::cleanup_rundir(bool all) {
+  // --ipc shareable's /dev/shm (containers that joined keep their own
+  // reference to it).
+  if (s_.shm_shareable) {
+    std::string shm = s_.rundir + "/shm";
+    if (is_mount_point(shm) && ::umount2(shm.c_str(), MNT_DETACH) != 0)
+      log::warn(kComponent, "unmount \"" + shm + "\": " + Error::from_errno("umount").message());
+    ::rmdir(shm.c_str());
+  }
   if (all) {
     if (auto st = fs::remove_all(s_.rundir); !st.ok()) log::warn(kComponent, st.error().message());
     return;

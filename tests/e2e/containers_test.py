@@ -180,6 +180,28 @@ class Foreground(ContainerCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.split()[0], "tun")
 
+    def test_ipc_shareable_shares_dev_shm(self):
+        # docker's --ipc shareable / container:NAME: one IPC namespace and
+        # one /dev/shm (a tmpfs the donor's monitor mounts on the host).
+        p = self.s.h("run", "-d", "busybox", "sleep", "60")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.s.h("run", "--rm", "--ipc", "container:" + p.stdout.strip(), "busybox", "true")
+        self.assertEqual(p.returncode, 125)
+        self.assertIn("non-shareable IPC", p.stderr)
+        self.s.h("run", "-d", "--name", "donor", "--ipc", "shareable", "--shm-size", "8m", "busybox", "sh", "-c",
+                 "echo from-donor > /dev/shm/a; sleep 60", check=True)
+        wait_for(lambda: self.s.h("exec", "donor", "test", "-f", "/dev/shm/a").returncode == 0, what="donor ready")
+        p = self.s.h("run", "--rm", "--ipc", "container:donor", "busybox", "sh", "-c",
+                     "cat /dev/shm/a; echo from-joiner > /dev/shm/b; readlink /proc/self/ns/ipc")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines()[0], "from-donor")
+        donor_ns = self.s.h("exec", "donor", "readlink", "/proc/self/ns/ipc", check=True).stdout.strip()
+        self.assertEqual(p.stdout.splitlines()[1], donor_ns)
+        self.assertEqual(self.s.h("exec", "donor", "cat", "/dev/shm/b", check=True).stdout, "from-joiner\n")
+        self.assertIn("8192", self.s.h("exec", "donor", "df", "-k", "/dev/shm", check=True).stdout)
+        self.s.h("rm", "-f", "donor", check=True)
+        self.assertEqual([m for m in ht.mount_points_under(self.s.runroot) if m.endswith("/shm")], [])
+
     def test_init_reaps_and_forwards(self):
         p = self.s.h("run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; exit 5")
         self.assertEqual(p.returncode, 5, p.stderr)

@@ -211,15 +211,11 @@ Result<int> user_version(sqlite3* db) {
 }
 
 hutch::Status setup(sqlite3* db) {
-  TRY(exec(db, "PRAGMA busy_timeout=5000", "set busy timeout"));
-  // WAL: readers never block the writer, and the writer never blocks
-  // readers; the mode is stored in the file, so only the first open
-  // switches it.
-  TRY(exec(db, "PRAGMA journal_mode=WAL", "set WAL journal mode"));
+  // Every command opens the database: only what a connection must set is
+  // set here (busy timeout: Db::open; foreign keys: off by default).
   // NORMAL in WAL mode: a power loss may drop the last commits but never
   // corrupts the file; fsync only at checkpoints.
   TRY(exec(db, "PRAGMA synchronous=NORMAL", "set synchronous mode"));
-  TRY(exec(db, "PRAGMA foreign_keys=OFF", "set foreign keys"));
   // Connections do not checkpoint on close (Db::open), so the first one of
   // each command rebuilds the WAL index by reading the whole WAL: keep it
   // short (64 pages) so that costs little, at a checkpoint every few
@@ -231,6 +227,10 @@ hutch::Status setup(sqlite3* db) {
     return Error::plain(EPROTO, "database schema version " + std::to_string(version) +
                                     " is newer than this hutch supports (" + std::to_string(kSchemaVersion) +
                                     "): use a newer hutch");
+  // WAL: readers never block the writer, and the writer never blocks
+  // readers. The mode is stored in the file: set once, with the schema
+  // (and outside its transaction, where it cannot change).
+  TRY(exec(db, "PRAGMA journal_mode=WAL", "set WAL journal mode"));
   Txn txn(db);
   TRY(txn.begin());
   // Another process may have created the schema while we waited.

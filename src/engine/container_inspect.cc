@@ -48,6 +48,8 @@ json::Ptr inspect_container(const ContainerPaths& paths, const state::ContainerR
   json_object_set_new(st, "Error", json::str(r.error));
   json_object_set_new(st, "StartedAt", json::str(rfc3339(r.started_at)));
   json_object_set_new(st, "FinishedAt", json::str(rfc3339(r.finished_at)));
+  // hutch's own: log bytes --log-opt rate dropped (recorded as it happens).
+  json_object_set_new(st, "LogDroppedBytes", json_integer(static_cast<json_int_t>(r.log_dropped)));
   if (!r.health.empty()) {
     json_t* h = json_object();
     json_object_set_new(h, "Status", json::str(r.health));

@@ -462,6 +462,18 @@ void Supervisor::on_output(OutStream stream, std::string_view data) {
     auto st = log_->write(log_stream(stream), data, now_unix_ns());
     if (!st.ok() && !log_failing_) log::warn(kComponent, st.error().message() + " (further failures not reported)");
     log_failing_ = !st.ok();
+    // What --log-opt rate dropped reaches the row while it happens (at most
+    // every 5 s: each record is a database child); the exit records the rest.
+    uint64_t dropped = log_->dropped();
+    int64_t now = now_mono_ns();
+    if (dropped != dropped_recorded_ && now - dropped_recorded_at_ >= 5'000'000'000) {
+      dropped_recorded_ = dropped;
+      dropped_recorded_at_ = now;
+      begin_record([dropped](state::ContainerRow& r) {
+        r.log_dropped = dropped;
+        return std::string();
+      });
+    }
   }
   attach_.broadcast(stream == OutStream::kStdout ? Frame::kStdout : Frame::kStderr, data);
 }

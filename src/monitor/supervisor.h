@@ -89,6 +89,8 @@ class Supervisor {
   Timer backoff_, stop_timer_;
   std::optional<logs::LogWriter> log_;
   bool log_failing_ = false;
+  uint64_t dropped_recorded_ = 0;   // log bytes the rate limit dropped, as last recorded
+  int64_t dropped_recorded_at_ = 0;  // monotonic ns
 
   pid_t init_pid_ = 0;
   bool exited_ = false;

@@ -361,6 +361,12 @@ class Logs(ContainerCase):
         self.assertLess(p.stdout.count("noise-"), 3000)
         self.assertIn("dropped", p.stderr)
         self.assertTrue(p.stdout.endswith("done\n"), p.stdout[-200:])
+        self.assertGreater(s.inspect("noisy")["State"]["LogDroppedBytes"], 0)
+        # ... and while it runs, not only once it ended.
+        s.h("run", "-d", "--name", "noisy2", "--log-opt", "rate=1k/s", "busybox", "sh", "-c",
+            "i=0; while [ $i -lt 3000 ]; do echo noise-$i; i=$((i+1)); done; sleep 60", check=True)
+        wait_for(lambda: s.inspect("noisy2")["State"]["LogDroppedBytes"] > 0, what="drops recorded")
+        self.assertEqual(s.inspect("noisy2")["State"]["Status"], "running")
 
     def test_log_path_in_ram(self):
         s = self.s

@@ -96,7 +96,9 @@ Result<int> attach_and_start(engine::Containers& cs, const std::string& id, cons
   trace::mark("hutch: attach end");
   if (end.detached) return -1;
   if (end.exited && wait_removal) {
-    // The monitor closes the socket once it has removed the container.
+    // The row goes now (the monitor removes the rest meanwhile); the
+    // monitor closes the socket once it has removed the container.
+    (void)cs.forget_exited(id);
     char c;
     while (::read(sock.get(), &c, 1) > 0) {
     }

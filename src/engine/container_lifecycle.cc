@@ -240,6 +240,11 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
   return {};
 }
 
+Status Containers::forget_exited(const std::string& id) {
+  if (auto st = db_.remove(id); !st.ok() && st.error().code() != ENOENT) return st;
+  return {};
+}
+
 // A monitor that recorded the container's end may still be tearing down
 // its networks and mounts: commands that need it gone wait a little.
 bool Containers::wait_monitor_gone(state::ContainerRow& row, int64_t timeout_ms) {

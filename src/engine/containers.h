@@ -53,6 +53,10 @@ class Containers {
   Status restart(const std::string& ref, std::optional<int> timeout);
   // docker rm [-f] [-v].
   Status remove(const std::string& ref, bool force, bool volumes);
+  // A `run --rm` attached to its container, given the exit code: the row
+  // goes at once (the name is free again), while the monitor unmounts and
+  // removes the rest and adds the "destroy" event. Gone already is fine.
+  Status forget_exited(const std::string& id);
   Status pause(const std::string& ref);
   Status unpause(const std::string& ref);
   Status rename(const std::string& ref, const std::string& new_name);

@@ -256,6 +256,14 @@ void AttachServer::sweep() {
 }
 
 void AttachServer::end_all(int exit_code) {
+  if (!exit_sent_) send_exit(exit_code);
+  exit_sent_ = false;
+  for (auto& c : clients_) c->dead = true;
+  sweep();
+}
+
+void AttachServer::send_exit(int exit_code) {
+  exit_sent_ = true;
   std::string frame = encode_frame(Frame::kExit, std::to_string(exit_code));
   for (auto& c : clients_) {
     if (!c->dead && c->hello) queue(c.get(), frame);
@@ -274,8 +282,6 @@ void AttachServer::end_all(int exit_code) {
       if (!c->dead && !c->out.empty()) flush(c.get());
     }
   }
-  for (auto& c : clients_) c->dead = true;
-  sweep();
 }
 
 void AttachServer::close() {

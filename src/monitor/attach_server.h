@@ -44,6 +44,10 @@ class AttachServer {
   void broadcast(Frame type, std::string_view data);
   // kExit to every client, a moment for them to read it, then closes them.
   void end_all(int exit_code);
+  // Sends the exit frame now (clients get up to a second to take what is
+  // pending) but keeps the connections: end_all closes them later without
+  // sending it again (--rm: the exit code, then the removal).
+  void send_exit(int exit_code);
   // Backpressure: stop (or resume) reading clients while the container's
   // stdin is full.
   void pause_input(bool paused);
@@ -74,6 +78,7 @@ class AttachServer {
   bool input_paused_ = false;
   bool accept_paused_ = false;
   std::vector<std::unique_ptr<Client>> clients_;
+  bool exit_sent_ = false;  // send_exit ran; end_all only closes
 };
 
 }  // namespace hutch::monitor

@@ -142,7 +142,9 @@ void Supervisor::begin_remove_row() {
   removing_row_ = true;
   event("destroy", {});
   begin_db("remove the container's row", [&](state::Db& db) -> Result<std::string> {
-    TRY(db.remove(s_.id));
+    // A foreground `run --rm` removes the row itself once it has the exit
+    // code (see run()): gone already is fine.
+    if (auto st = db.remove(s_.id); !st.ok() && st.error().code() != ENOENT) return std::move(st).error();
     // --rm takes the container's anonymous volumes along (their dirs below).
     for (const auto& d : s_.remove_dirs) (void)db.remove_volume(fs::basename(d));
     return std::string();
@@ -248,7 +250,6 @@ void Supervisor::teardown(bool remove) {
   trace::mark("monitor: unmounted");
   if (remove) {
     begin_remove_row();  // unless run() began it already
-    (void)end_db();
     if (!is_mount_point(s_.rootfs.target.empty() ? s_.bundle + "/rootfs" : s_.rootfs.target)) {
       if (auto st = fs::remove_all(s_.bundle); !st.ok()) log::warn(kComponent, st.error().message());
     } else {
@@ -258,8 +259,11 @@ void Supervisor::teardown(bool remove) {
       if (auto st = fs::remove_all(d); !st.ok()) log::warn(kComponent, st.error().message());
     }
     trace::mark("monitor: removed");
+    // An attached `run --rm` removed the row as the exit code came (run());
+    // ours lands after the clients are gone, with the "destroy" event.
     attach_.end_all(exit_code_);
     attach_.close();
+    (void)end_db();
   } else {
     record([](state::ContainerRow& r) {
       r.monitor_pid = 0;
@@ -698,6 +702,10 @@ int Supervisor::run() {
     if (gone) {
       (void)record_exit(exit_code_, ran);
       begin_remove_row();
+      // The exit code now: an attached `hutch run --rm` removes the row
+      // itself meanwhile, then waits for the connection to close (after
+      // the removal below).
+      attach_.send_exit(exit_code_);
     }
     trace::mark("monitor: runtime delete");
     if (auto st = runtime({"delete", "--force", s_.id}); !st.ok())

@@ -89,7 +89,7 @@ std::optional<std::string> Supervisor::end_db() {
   if (!db_step_.pending()) return std::nullopt;
   auto r = db_step_.join();
   if (!r.ok()) {
-    if (r.error().code() != ECANCELED) log::warn(kComponent, std::string(db_step_what_) + ": " + r.error().message());
+    log::warn(kComponent, std::string(db_step_what_) + ": " + r.error().message());
     return std::nullopt;
   }
   pending_events_.erase(pending_events_.begin(), pending_events_.begin() + static_cast<ptrdiff_t>(db_step_events_));
@@ -128,6 +128,8 @@ void Supervisor::event(const std::string& action, const std::vector<std::pair<st
 }
 
 void Supervisor::flush_events() {
+  // The "start" event waits for the "running" record (or the exit's).
+  if (running_unrecorded_) return;
   // A step still running holds every event queued so far (the "start" with
   // the "running" record): the next step or the exit joins it.
   if (db_step_.pending() && pending_events_.size() <= db_step_events_) return;
@@ -185,6 +187,9 @@ Status Supervisor::setup() {
   TRY(backoff_.init(&loop_, [this] { backoff_done_ = true; }));
   TRY(stop_timer_.init(&loop_, [this] {
     if (!exited_) kill_container("KILL");
+  }));
+  TRY(record_timer_.init(&loop_, [this] {
+    if (running_unrecorded_ && !exited_) begin_running_record();
   }));
 
   if (!s_.log_path.empty()) {
@@ -348,29 +353,34 @@ Result<pid_t> Supervisor::create() {
   return init_pid_;
 }
 
-Status Supervisor::start() {
-  // The row says "running" once the runtime started the init. Its child
-  // forks and opens the database while the runtime starts, then waits for
-  // the start time on `go`; when the start fails, `go` closes empty and
-  // the child writes nothing (report_start_error records the failure).
-  int go[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) return Error::from_errno("pipe");
-  UniqueFd go_r(go[0]), go_w(go[1]);
+Status Supervisor::start(bool defer_record) {
+  if (s_.loopback_up) TRY(loopback_up(init_pid_));
+  TRY(runtime({"start", s_.id}));
+  trace::mark("monitor: runtime started");
+  started_mono_ = now_mono_ns();
+  started_unix_ = now_unix_ns();
+  health_status_ = s_.has_healthcheck ? "starting" : "";
+  oom_path_ = oom_counter_path(init_pid_);
+  oom_before_ = read_oom_kills(oom_path_);
+  // The record's child forks only after the start: forked before, it would
+  // have made the start itself pay copy-on-write faults.
+  if (defer_record) {
+    running_unrecorded_ = true;
+    record_timer_.arm(20'000'000);
+  } else {
+    begin_running_record();
+  }
+  if (s_.has_healthcheck) health_.start();
+  return {};
+}
+
+void Supervisor::begin_running_record() {
+  running_unrecorded_ = false;
+  record_timer_.disarm();
   pid_t pid = init_pid_;
   bool health = s_.has_healthcheck;
-  begin_db("record the container's state", [&](state::Db& db) -> Result<std::string> {
-    go_w.reset();
-    std::string at;
-    char buf[64];
-    for (;;) {
-      ssize_t n = ::read(go_r.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      at.append(buf, static_cast<size_t>(n));
-    }
-    // The start failed: nothing to record, and not its "start" event.
-    if (at.empty()) return Error::plain(ECANCELED, "the container did not start");
-    int64_t started = parse_int(at).value_or(0);
+  int64_t started = started_unix_;
+  begin_db("record the container's state", [this, pid, health, started](state::Db& db) -> Result<std::string> {
     TRY(db.update(s_.id, [&](state::ContainerRow& r) -> Status {
       r.status = state::Status::kRunning;
       r.pid = pid;
@@ -385,22 +395,6 @@ Status Supervisor::start() {
     }));
     return std::string();
   });
-  trace::mark("monitor: database child forked");
-  go_r.reset();
-  if (s_.loopback_up) TRY(loopback_up(init_pid_));
-  TRY(runtime({"start", s_.id}));
-  trace::mark("monitor: runtime started");
-  started_mono_ = now_mono_ns();
-  started_unix_ = now_unix_ns();
-  health_status_ = s_.has_healthcheck ? "starting" : "";
-  oom_path_ = oom_counter_path(init_pid_);
-  oom_before_ = read_oom_kills(oom_path_);
-  std::string at = std::to_string(started_unix_);
-  if (db_step_.pending() && ::write(go_w.get(), at.data(), at.size()) != static_cast<ssize_t>(at.size()))
-    log::warn(kComponent, "record the container's state: " + Error::from_errno("write").message());
-  go_w.reset();
-  if (s_.has_healthcheck) health_.start();
-  return {};
 }
 
 void Supervisor::kill_container(const std::string& signal) {
@@ -580,6 +574,12 @@ bool Supervisor::record_exit(int code, int64_t ran_ns) {
   uint64_t dropped = log_ ? log_->dropped() : 0;
   bool in_place = restart_in_place_;
   bool oom = oom_killed_;
+  // Ended before its "running" record (start(true)): the exit record holds
+  // the start too.
+  bool unrecorded = running_unrecorded_;
+  running_unrecorded_ = false;
+  record_timer_.disarm();
+  int64_t started = started_unix_;
   if (s_.auto_remove && !in_place) {
     // --rm (never with a restart policy): the row goes with these events
     // in one step (begin_remove_row); recording the exit first would only
@@ -601,6 +601,10 @@ bool Supervisor::record_exit(int code, int64_t ran_ns) {
     }
     bool restart = in_place ? !r.stopped_by_user
                             : should_restart(policy, max, code, r.restart_count, r.stopped_by_user);
+    if (unrecorded) {
+      r.started_at = started;
+      r.error.clear();
+    }
     r.pid = 0;
     r.exit_code = code;
     r.finished_at = now;
@@ -668,9 +672,9 @@ int Supervisor::run() {
     }
     // Written with the "running" record (start() begins it).
     event("start", {});
-    if (auto st = start(); !st.ok()) {
+    bool early = first && sync_ && start_attached_;
+    if (auto st = start(early); !st.ok()) {
       pending_events_.pop_back();
-      (void)end_db();
       (void)runtime({"delete", "--force", s_.id});
       report_start_error(st.error(), first);
       teardown(s_.auto_remove);
@@ -678,7 +682,6 @@ int Supervisor::run() {
     }
     // "started" waits for the "running" record unless the engine follows
     // the container on the attach socket.
-    bool early = first && sync_ && start_attached_;
     if (!early) (void)end_db();
     if (first && sync_) {
       (void)send_message(sync_.get(), "started " + std::to_string(init_pid_));

@@ -36,7 +36,11 @@ class Supervisor {
  private:
   Status setup();
   Result<pid_t> create();
-  Status start();
+  // `defer_record`: the "running" record waits 20 ms, and a container that
+  // ends sooner has it folded into its exit record (an attached run needs
+  // no record to go on, and a database child would slow a short one).
+  Status start(bool defer_record);
+  void begin_running_record();
   // Waits for "start" on the sync socket; false when it closed instead.
   bool wait_for_start();
   void supervise();
@@ -86,7 +90,8 @@ class Supervisor {
   AttachServer attach_;
   ContainerIo io_;
   HealthChecker health_;
-  Timer backoff_, stop_timer_;
+  Timer backoff_, stop_timer_, record_timer_;
+  bool running_unrecorded_ = false;  // started, the row not yet "running" (start(true))
   std::optional<logs::LogWriter> log_;
   bool log_failing_ = false;
   uint64_t dropped_recorded_ = 0;   // log bytes the rate limit dropped, as last recorded

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -431,6 +432,18 @@ Result<std::vector<std::string>> Containers::boot(
   // (their monitor was killed, a setup died half-way): leases and ports
   // must be free before anything starts.
   sweep_networks(*this);
+  // Bundles of --rm containers whose monitor died while deleting them
+  // (<root>/trash; a live monitor empties its own within milliseconds).
+  std::string trash = paths_.root + "/trash";
+  if (DIR* d = ::opendir(trash.c_str())) {
+    while (struct dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      std::string path = trash + "/" + e->d_name;
+      struct stat st;
+      if (::lstat(path.c_str(), &st) == 0 && st.st_mtime < ::time(nullptr) - 60) (void)fs::remove_all(path);
+    }
+    ::closedir(d);
+  }
   for (auto& r : rows) {
     bool was_active = is_active(r.status);
     auto rec = reconcile(r);

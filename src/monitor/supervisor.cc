@@ -254,20 +254,35 @@ void Supervisor::teardown(bool remove) {
   if (auto st = unmount_rootfs(s_.rootfs); !st.ok()) log::error(kComponent, st.error().message());
   trace::mark("monitor: unmounted");
   if (remove) {
-    begin_remove_row();  // unless run() began it already
+    // Anonymous volumes go before the caller returns (docker's --rm), rows
+    // too: then the database step runs meanwhile.
+    bool volumes = !s_.remove_dirs.empty();
+    if (volumes) begin_remove_row();
+    // The bundle moves to <root>/trash (one rename) and is deleted once
+    // the caller has its answer; a monitor killed meanwhile leaves it to
+    // `hutch boot`.
+    std::string trash;
     if (!is_mount_point(s_.rootfs.target.empty() ? s_.bundle + "/rootfs" : s_.rootfs.target)) {
-      if (auto st = fs::remove_all(s_.bundle); !st.ok()) log::warn(kComponent, st.error().message());
+      std::string dir = fs::dirname(fs::dirname(s_.bundle)) + "/trash";
+      if (fs::mkdir_p(dir, 0700).ok() && ::rename(s_.bundle.c_str(), (dir + "/" + fs::basename(s_.bundle)).c_str()) == 0)
+        trash = dir + "/" + fs::basename(s_.bundle);
+      else if (auto st = fs::remove_all(s_.bundle); !st.ok())
+        log::warn(kComponent, st.error().message());
     } else {
       log::error(kComponent, "not removing \"" + s_.bundle + "\": its rootfs is still mounted");
     }
     for (const auto& d : s_.remove_dirs) {
       if (auto st = fs::remove_all(d); !st.ok()) log::warn(kComponent, st.error().message());
     }
+    if (volumes) (void)end_db();
     trace::mark("monitor: removed");
     // An attached `run --rm` removed the row as the exit code came (run());
     // ours lands after the clients are gone, with the "destroy" event.
     attach_.end_all(exit_code_);
     attach_.close();
+    begin_remove_row();
+    if (!trash.empty())
+      if (auto st = fs::remove_all(trash); !st.ok()) log::warn(kComponent, st.error().message());
     (void)end_db();
   } else {
     record([](state::ContainerRow& r) {
@@ -704,10 +719,10 @@ int Supervisor::run() {
     bool gone = s_.auto_remove && !restart_in_place_;
     if (gone) {
       (void)record_exit(exit_code_, ran);
-      begin_remove_row();
       // The exit code now: an attached `hutch run --rm` removes the row
       // itself meanwhile, then waits for the connection to close (after
-      // the removal below).
+      // the removal in teardown, whose database child forks last so that
+      // the removal pays no copy-on-write faults for it).
       attach_.send_exit(exit_code_);
     }
     trace::mark("monitor: runtime delete");

@@ -1,17 +1,15 @@
 #include "monitor/builtin_runtime.h"
 
 #include <malloc.h>
-#include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <climits>
 #include <vector>
 
 #include "base/fs.h"
-#include "monitor/isolate.h"
 #include "runtime/container.h"
 
 namespace hutch::monitor {
@@ -23,19 +21,6 @@ constexpr const char* kDefaultRoot = "/run/hutchrt";  // hutchrt's --root defaul
 std::string real_path(const std::string& p) {
   char buf[PATH_MAX];
   return ::realpath(p.c_str(), buf) ? std::string(buf) : std::string();
-}
-
-// The child starts as the runtime would after exec: default dispositions,
-// nothing blocked (the monitor blocks SIGCHLD and friends for its
-// signalfd), so hooks the library spawns inherit what they would from
-// hutchrt.
-void reset_signals() {
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 }  // namespace
@@ -52,11 +37,9 @@ bool runtime_is_builtin(const Settings& s) {
          self.st_dev == beside.st_dev && self.st_ino == beside.st_ino;
 }
 
-bool can_create_in_process(const Settings& s) {
+bool can_create_in_process() {
   struct statvfs v;
-  if (::statvfs("/proc/self/exe", &v) != 0 || !(v.f_flag & ST_RDONLY)) return false;
-  auto text = fs::read_file(s.bundle + "/config.json");
-  return text.ok() && !runtime::spec_text_may_have_hooks(*text);
+  return ::statvfs("/proc/self/exe", &v) == 0 && (v.f_flag & ST_RDONLY);
 }
 
 Result<pid_t> create_in_process(const Settings& s, const std::string& console_socket, const int stdio[3]) {
@@ -90,23 +73,9 @@ std::optional<Status> run_builtin(const Settings& s, std::initializer_list<std::
     return std::nullopt;
   }
   std::string root = s.runtime_root.empty() ? kDefaultRoot : s.runtime_root;
-  auto call = [&]() -> Status {
-    runtime::StateStore store(root);
-    Status st = cmd == "start" ? runtime::start_container(store, id) : runtime::delete_container(store, id, force);
-    if (!st.ok()) return Error::plain(EIO, "hutchrt: " + cmd + ": " + st.error().message());
-    return {};
-  };
-  // Without hooks, start and delete spawn nothing and only touch files,
-  // the fifo and the cgroup: done here, they spare a fork whose page
-  // faults cost more than the work. Hooks run from a child that starts as
-  // hutchrt would (signals).
-  if (!runtime::saved_spec_may_have_hooks(runtime::StateStore(root), id)) return call();
-  auto r = in_child([&]() -> Result<std::string> {
-    reset_signals();
-    TRY(call());
-    return std::string();
-  });
-  if (!r.ok()) return Status(std::move(r).error());
+  runtime::StateStore store(root);
+  Status st = cmd == "start" ? runtime::start_container(store, id) : runtime::delete_container(store, id, force);
+  if (!st.ok()) return Status(Error::plain(EIO, "hutchrt: " + cmd + ": " + st.error().message()));
   return Status();
 }
 

@@ -1,21 +1,19 @@
-// `hutchrt start` and `hutchrt delete` without exec'ing hutchrt: when the
+// `hutchrt create`, `start` and `delete` without exec'ing hutchrt: when the
 // container's runtime is the hutchrt installed beside this monitor, the
 // monitor runs the same runtime library calls (runtime/container.h) on the
-// same state directory, sparing an exec and a dynamic link (about 5 ms
-// each on the run path). Without hooks the calls run in the monitor itself
-// (they open files, the fifo and the cgroup, and spawn nothing; a forked
-// child would spend more on page faults than the work takes); with hooks,
-// in a forked child that starts as hutchrt would (isolate.h).
+// same state directory itself, sparing an exec and a dynamic link (4-6 ms
+// each on the run path). Hooks they run start with default signal handling
+// (runtime/hooks.cc), whatever the monitor blocks.
 //
-// `create` runs here too when our executable is read-only (see
+// `create` runs here only when our executable is read-only (see
 // can_create_in_process), else it execs hutchrt, as `exec` (health checks)
 // always does: they leave processes in the container, and those must come
 // from a binary that /proc/PID/exe cannot open for writing (hutchrt's sealed
-// memfd copy, or this monitor on its read-only mount; CVE-2019-5736). start and delete put no process into the container:
-// start opens exec.fifo (the init execs the user process itself), delete
-// signals, removes the cgroup and the state directory; the hooks they run
-// are host programs, run as hutchrt would run them.
-// Thread-safety: single-threaded callers only (fork).
+// memfd copy, or this monitor on its read-only mount; CVE-2019-5736). start
+// and delete put no process into the container: start opens exec.fifo (the
+// init execs the user process itself), delete signals, removes the cgroup
+// and the state directory.
+// Thread-safety: single-threaded callers only (clone, setns).
 #pragma once
 
 #include <initializer_list>
@@ -31,13 +29,12 @@ namespace hutch::monitor {
 // (same build, so the same state format), without extra global arguments.
 bool runtime_is_builtin(const Settings& s);
 
-// Whether `hutchrt create` may run in this process: the runtime is the
-// builtin one, the bundle's spec has no hooks (they would inherit our
-// signal mask), and our own executable lies on a read-only mount (Launch
-// execs us through a read-only clone of its directory). The container's
-// init is then our child running our code until it execs, and
-// /proc/PID/exe can never open our binary for writing (CVE-2019-5736).
-bool can_create_in_process(const Settings& s);
+// Whether `hutchrt create` may run in this process (with a builtin
+// runtime): our own executable lies on a read-only mount (Launch execs us
+// through a read-only clone of its directory). The container's init is then
+// our child running our code until it execs, and /proc/PID/exe can never
+// open our binary for writing (CVE-2019-5736).
+bool can_create_in_process();
 
 // `hutchrt create --bundle <bundle> [--console-socket P] ID` done here; the
 // init gets `stdio` as its fds 0-2. Returns the init's pid; a failure reads

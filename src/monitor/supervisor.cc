@@ -1,4 +1,3 @@
-#include "base/trace.h"
 #include "monitor/supervisor.h"
 
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include "base/proc.h"
 #include "base/scope.h"
 #include "base/strings.h"
+#include "base/trace.h"
 #include "monitor/builtin_runtime.h"
 #include "monitor/isolate.h"
 #include "monitor/netns.h"
@@ -319,7 +319,7 @@ Result<pid_t> Supervisor::create() {
   sink.output = [this](OutStream st, std::string_view d) { on_output(st, d); };
   sink.stdin_pressure = [this](bool full) { attach_.pause_input(full); };
   TRY_CTX(io_.prepare(s_, &loop_, std::move(sink)), "set up the container's stdio");
-  if (builtin_runtime_ && can_create_in_process(s_)) {
+  if (builtin_runtime_ && can_create_in_process()) {
     // No exec of hutchrt: the runtime library creates the container from
     // here (builtin_runtime.h says why that is safe).
     auto args = io_.create_args();

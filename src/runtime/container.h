@@ -51,11 +51,9 @@ struct RunOptions {
 // (128+signal for a signal), deleting the container unless `keep`.
 Result<int> run_container(const StateStore& store, const RunOptions& opts);
 
-// Whether a spec's text may declare hooks (false: it certainly has none),
-// and the same for the spec saved at create. Start and delete run no
-// process of their own without hooks.
+// Whether a spec's text may declare hooks (false: it certainly has none):
+// start and delete parse the saved spec only then.
 bool spec_text_may_have_hooks(std::string_view text);
-bool saved_spec_may_have_hooks(const StateStore& store, const std::string& id);
 
 Status kill_container(const StateStore& store, const std::string& id, int sig, bool all);
 Status delete_container(const StateStore& store, const std::string& id, bool force);

@@ -31,6 +31,13 @@ Status run_one(const oci::Hook& h, const std::string& where, const std::string& 
   pid_t pid = ::fork();
   if (pid < 0) return Error::from_errno(where + ": fork");
   if (pid == 0) {
+    // A hook starts with default signal handling whatever its caller
+    // blocks or ignores (hutch's monitor blocks SIGCHLD for its signalfd).
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
     ::dup2(rd.get(), 0);
     ::setpgid(0, 0);
     ::execve(h.path.c_str(), argv.data(), envp.data());

@@ -9,10 +9,10 @@
 
 #include <cstring>
 
-#include "base/trace.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/trace.h"
 #include "cgroup/manager.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
@@ -142,11 +142,6 @@ bool spec_text_may_have_hooks(std::string_view text) {
   // A key spelled with escapes ("\\u0068ooks") is the same key: any escape
   // means "maybe".
   return text.find("\"hooks\"") != std::string_view::npos || text.find("\\u") != std::string_view::npos;
-}
-
-bool saved_spec_may_have_hooks(const StateStore& store, const std::string& id) {
-  auto text = fs::read_file(store.config_path(id));
-  return !text.ok() || spec_text_may_have_hooks(*text);
 }
 
 Status start_container(const StateStore& store, const std::string& id) {

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <string>
 
-#include "base/trace.h"
 #include "base/log.h"
+#include "base/trace.h"
 #include "cli/commands.h"
 
 #ifndef HUTCH_VERSION

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "base/trace.h"
 #include "base/fs.h"
+#include "base/trace.h"
 #include "cli/attach.h"
 #include "cli/commands.h"
 #include "cli/container_common.h"

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <string>
 
-#include "base/trace.h"
-#include "base/log.h"
 #include "base/args.h"
+#include "base/log.h"
+#include "base/trace.h"
 #include "cli_rt/cloned_binary.h"
 #include "cli_rt/commands.h"
 

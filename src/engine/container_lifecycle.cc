@@ -13,15 +13,15 @@
 #include <cstdint>
 #include <cstring>
 
-#include "base/trace.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/proc.h"
 #include "base/spawn.h"
 #include "base/strings.h"
-#include "engine/containers.h"
+#include "base/trace.h"
 #include "engine/container_network.h"
+#include "engine/containers.h"
 #include "engine/volumes.h"
 #include "monitor/launch.h"
 #include "monitor/protocol.h"
@@ -440,7 +440,8 @@ Result<std::vector<std::string>> Containers::boot(
       if (e->d_name[0] == '.') continue;
       std::string path = trash + "/" + e->d_name;
       struct stat st;
-      if (::lstat(path.c_str(), &st) == 0 && st.st_mtime < ::time(nullptr) - 60) (void)fs::remove_all(path);
+      // ctime: the rename into trash set it (mtime is the bundle's own).
+      if (::lstat(path.c_str(), &st) == 0 && st.st_ctime < ::time(nullptr) - 60) (void)fs::remove_all(path);
     }
     ::closedir(d);
   }

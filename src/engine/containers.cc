@@ -1,4 +1,3 @@
-#include "base/trace.h"
 #include "engine/containers.h"
 
 #include <fcntl.h>
@@ -20,6 +19,7 @@
 #include "base/proc.h"
 #include "base/scope.h"
 #include "base/strings.h"
+#include "base/trace.h"
 #include "engine/container_fs.h"
 #include "engine/container_network.h"
 #include "engine/container_spec.h"

@@ -112,6 +112,9 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
   pid_t child = 0;
   int rc = search ? ::posix_spawnp(&child, argv[0], &fa, &attr, argv.data(), environ)
                   : ::posix_spawn(&child, path.c_str(), &fa, &attr, argv.data(), environ);
+  // Through the clone failed (no /proc?): the plain path still works, and
+  // the monitor then execs hutchrt for create.
+  if (rc != 0 && ro_dir) rc = ::posix_spawn(&child, argv[0], &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)

@@ -1,8 +1,8 @@
 // hutch-monitor <bundle>: the per-container supervisor (conmon's role).
 // Reads <bundle>/monitor.json, leads a session of its own (no controlling
-// terminal), becomes the child subreaper
-// so the container's init is its child, and runs the Supervisor. fd 3, when
-// open, is the engine's sync socket (protocol.h).
+// terminal), becomes the child subreaper so the container's init is its
+// child, and runs the Supervisor. fd 3, when open, is the engine's sync
+// socket (protocol.h).
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -12,9 +12,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "base/trace.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/trace.h"
 #include "monitor/protocol.h"
 #include "monitor/settings.h"
 #include "monitor/supervisor.h"

@@ -15,11 +15,11 @@
 #include <optional>
 #include <set>
 
-#include "base/trace.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/scope.h"
 #include "base/strings.h"
+#include "base/trace.h"
 #include "cgroup/manager.h"
 #include "runtime/container.h"
 #include "runtime/device_rules.h"

@@ -1,4 +1,3 @@
-#include "base/trace.h"
 #include "runtime/init.h"
 
 #include <fcntl.h>
@@ -13,6 +12,7 @@
 #include "base/fs.h"
 #include "base/netif.h"
 #include "base/strings.h"
+#include "base/trace.h"
 #include "runtime/hooks.h"
 #include "runtime/internal_create.h"
 #include "runtime/process.h"

@@ -1,4 +1,3 @@
-#include "base/trace.h"
 #include "runtime/process.h"
 
 #include <fcntl.h>
@@ -16,6 +15,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "base/trace.h"
 #include "runtime/capabilities.h"
 #include "runtime/personality.h"
 #include "runtime/seccomp.h"

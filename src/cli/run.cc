@@ -16,6 +16,7 @@
 #include "engine/containers.h"
 #include "engine/images.h"
 #include "engine/pull.h"
+#include "monitor/launch.h"
 #include "monitor/protocol.h"
 #include "registry/auth.h"
 
@@ -136,10 +137,15 @@ int cmd_run(const Global& g, const Args& a, size_t start) {
   if (o->tty && !o->detach && o->interactive && !::isatty(0))
     return fail(Error::plain(EINVAL, "the input device is not a TTY"), 1);
   trace::mark("hutch: flags parsed");
+  // The monitor starts now, its exec overlapping create's work; start()
+  // hands it the bundle (without one, start() launches a fresh monitor).
+  std::string bundle_shape = fs::absolute(engine::ContainerPaths{g.root, ""}.dir(std::string(64, '0')));
+  auto early = monitor::Launch::spawn(monitor::monitor_binary(), bundle_shape.size());
   if (auto s = ensure_image(g, *o); !s.ok()) return fail(s.error(), 125);
   trace::mark("hutch: image ensured");
   auto cs = open_containers(g);
   if (!cs.ok()) return fail(cs.error(), 125);
+  if (early.ok()) cs->use_monitor(std::move(*early));
   auto id = cs->create(*o);
   if (!id.ok()) return fail(id.error(), 125);
   int start_code = 125;

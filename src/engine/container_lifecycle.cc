@@ -196,7 +196,7 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
   if (!net.ok()) return std::move(net).error().with_context("start " + quoted(row));
   // The monitor's pid goes into the row while it sets up (it leaves that
   // to us: engine_records_pid), before anyone hears "created".
-  auto launch = monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id), [&](pid_t pid) {
+  auto record_monitor = [&](pid_t pid) {
     uint64_t start = process_start_time(pid);
     auto st = db_.update(row.id, [&](state::ContainerRow& r) -> Status {
       r.monitor_pid = pid;
@@ -204,7 +204,16 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
       return {};
     });
     if (!st.ok()) log::warn("engine", "record the monitor of " + quoted(row) + ": " + st.error().message());
-  });
+  };
+  auto launch = [&]() -> Result<monitor::Launch> {
+    if (prespawned_) {
+      monitor::Launch l = std::move(*prespawned_);
+      prespawned_.reset();
+      TRY(l.hand(paths_.dir(row.id), record_monitor));
+      return l;
+    }
+    return monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id), record_monitor);
+  }();
   trace::mark("hutch: start: created");
   if (auto st = net->wait(); !st.ok()) {
     // A created container never started: dropping the launch makes the

@@ -21,6 +21,7 @@
 #include "engine/container_paths.h"
 #include "engine/run_options.h"
 #include "image/image_index.h"
+#include "monitor/launch.h"
 #include "state/db.h"
 
 namespace hutch::engine {
@@ -44,6 +45,10 @@ class Containers {
   // command is not found) carries docker's exit code in *exit_code (125
   // when not the command's fault, 126, 127).
   Status start(const std::string& ref, const BeforeStart& before_start = {}, int* exit_code = nullptr);
+  // A monitor spawned ahead (monitor::Launch::spawn) for the next start()
+  // to hand its bundle to: `hutch run` spawns it before create's work so
+  // the monitor's exec overlaps it. Unused, it exits when dropped.
+  void use_monitor(monitor::Launch spawned) { prespawned_ = std::move(spawned); }
   // docker stop: the stop signal, then SIGKILL after `timeout` seconds
   // (default: the container's --stop-timeout, else 10); returns once the
   // monitor recorded the exit. Marks the container stopped by the user.
@@ -92,6 +97,7 @@ class Containers {
 
   ContainerPaths paths_;
   state::Db db_;
+  std::optional<monitor::Launch> prespawned_;
 };
 
 // A new container id: 64 random lower-case hex characters.

@@ -8,10 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 #include <vector>
 
+#include "base/fs.h"
 #include "base/strings.h"
 #include "monitor/protocol.h"
 
@@ -71,8 +74,12 @@ int exit_code_for(const Error& e) {
   return 125;
 }
 
-Result<Launch> Launch::begin(const std::string& monitor_binary, const std::string& bundle,
-                             const std::function<void(pid_t)>& spawned) {
+namespace {
+
+// Spawns `monitor_binary arg` with the sync socket as its fd 3; returns our
+// end of the socket and the monitor's pid.
+Result<std::pair<UniqueFd, pid_t>> spawn_monitor(const std::string& monitor_binary, const std::string& arg,
+                                                 const std::string& title = "") {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return Error::from_errno("start the container monitor: socketpair");
@@ -100,7 +107,9 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
   // A session of its own: no terminal of ours, no signal for our process
   // group reaches it.
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv = {const_cast<char*>(monitor_binary.c_str()), const_cast<char*>(bundle.c_str()), nullptr};
+  std::vector<char*> argv = {const_cast<char*>(monitor_binary.c_str()), const_cast<char*>(arg.c_str())};
+  if (!title.empty()) argv.push_back(const_cast<char*>(title.c_str()));
+  argv.push_back(nullptr);
   bool search = monitor_binary.find('/') == std::string::npos;
   // Exec'd through a read-only clone of its directory, the monitor may
   // create containers itself (monitor/builtin_runtime.h); without one (an
@@ -119,17 +128,66 @@ Result<Launch> Launch::begin(const std::string& monitor_binary, const std::strin
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
     return Error::plain(ENOEXEC, "start the container monitor: cannot run \"" + monitor_binary + "\": " + std::strerror(rc));
-  theirs.reset();
-  if (spawned) spawned(child);
+  return std::make_pair(std::move(ours), child);
+}
+
+}  // namespace
+
+Result<Launch> Launch::begin(const std::string& monitor_binary, const std::string& bundle,
+                             const std::function<void(pid_t)>& spawned) {
+  ASSIGN_OR_RETURN(auto proc, spawn_monitor(monitor_binary, bundle));
+  Launch l;
+  l.sync_ = std::move(proc.first);
+  l.monitor_pid_ = proc.second;
+  l.bundle_ = bundle;
+  if (spawned) spawned(l.monitor_pid_);
   // The monitor stays our child (a session leader) until we exit; nothing
   // here waits for it: it reports over the socket, and a zombie reads as
   // dead to monitor_alive().
-  Launch l;
-  l.sync_ = std::move(ours);
-  l.bundle_ = bundle;
   ASSIGN_OR_RETURN(std::string pid, expect(l.sync_.get(), "created ", bundle));
   l.pid_ = static_cast<pid_t>(parse_int(trim(pid)).value_or(0));
   return l;
+}
+
+Result<Launch> Launch::spawn(const std::string& monitor_binary, size_t title_len) {
+  ASSIGN_OR_RETURN(auto proc, spawn_monitor(monitor_binary, "-", std::string(title_len, '.')));
+  Launch l;
+  l.sync_ = std::move(proc.first);
+  l.monitor_pid_ = proc.second;
+  l.waiting_ = true;
+  return l;
+}
+
+Status Launch::hand(const std::string& bundle, const std::function<void(pid_t)>& spawned) {
+  if (!waiting_) return Error::plain(EINVAL, "the container monitor has its bundle already");
+  waiting_ = false;
+  bundle_ = fs::absolute(bundle);
+  TRY(send_message(sync_.get(), "bundle " + bundle_));
+  if (spawned) spawned(monitor_pid_);
+  ASSIGN_OR_RETURN(std::string pid, expect(sync_.get(), "created ", bundle));
+  pid_ = static_cast<pid_t>(parse_int(trim(pid)).value_or(0));
+  return {};
+}
+
+Launch& Launch::operator=(Launch&& o) noexcept {
+  if (this != &o) {
+    this->~Launch();
+    sync_ = std::move(o.sync_);
+    pid_ = o.pid_;
+    monitor_pid_ = o.monitor_pid_;
+    waiting_ = std::exchange(o.waiting_, false);
+    bundle_ = std::move(o.bundle_);
+  }
+  return *this;
+}
+
+Launch::~Launch() {
+  if (!waiting_) return;
+  // Never handed a bundle: it exits at EOF, having touched nothing.
+  waiting_ = false;
+  sync_.reset();
+  while (::waitpid(monitor_pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
 }
 
 Status Launch::start(bool attached) {

@@ -26,6 +26,25 @@ class Launch {
   // `spawned` runs once the monitor process exists, before "created".
   static Result<Launch> begin(const std::string& monitor_binary, const std::string& bundle,
                               const std::function<void(pid_t)>& spawned = {});
+  // Runs `monitor_binary -` the same way, before its bundle exists: the
+  // monitor's start-up overlaps the caller's work until hand() names the
+  // bundle. Dropped without hand(), the monitor reads EOF and exits; the
+  // destructor reaps it. (Not from a thread: a second thread makes every
+  // page-table change in this process a cross-CPU TLB flush, which costs
+  // more than the exec it would hide.)
+  // `title_len`: the length of the bundle path to come, when known; the
+  // monitor writes the path over a placeholder argument that long, so ps
+  // shows which container it watches.
+  static Result<Launch> spawn(const std::string& monitor_binary, size_t title_len = 0);
+  // The second half of begin() for a spawn()ed monitor: sends the bundle,
+  // runs `spawned`, waits for "created" or "error" (as begin).
+  Status hand(const std::string& bundle, const std::function<void(pid_t)>& spawned = {});
+  bool waiting_for_bundle() const { return waiting_; }
+
+  Launch() = default;
+  Launch(Launch&& o) noexcept { *this = std::move(o); }
+  Launch& operator=(Launch&& o) noexcept;
+  ~Launch();
   pid_t container_pid() const { return pid_; }
   // Sends "start" and waits for "started" or "error". `attached`: the
   // caller follows the container on its attach socket, so "started" need
@@ -35,6 +54,8 @@ class Launch {
  private:
   UniqueFd sync_;
   pid_t pid_ = 0;
+  pid_t monitor_pid_ = 0;
+  bool waiting_ = false;  // spawn()ed, no bundle handed yet
   std::string bundle_;
 };
 

@@ -6,10 +6,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/strings.h"
 #include "monitor/protocol.h"
 #include "monitor/settings.h"
 #include "state/db.h"
@@ -115,6 +121,63 @@ TEST_F(LaunchTest, MissingExecutableIs127) {
   EXPECT_EQ(text, "not found");
   for (int i = 0; i < 100 && fs::exists(dir_ + "/run-" + id); ++i) ::usleep(50000);
   EXPECT_FALSE(fs::exists(dir_ + "/run-" + id));
+}
+
+// A monitor spawned before its bundle exists runs it once handed the path,
+// and ps shows that path in place of the placeholder.
+TEST_F(LaunchTest, SpawnedAheadThenHanded) {
+  std::string id = "hutch-test-launch-" + std::to_string(::getpid()) + "-c";
+  std::string bundle = dir_ + "/" + id;
+  auto l = Launch::spawn(HUTCH_MONITOR_BIN, bundle.size());
+  ASSERT_TRUE(l.ok()) << l.error().message();
+  EXPECT_TRUE(l->waiting_for_bundle());
+  prepare(id, {"/bin/sh", "-c", "exit 3"});
+  pid_t monitor = 0;
+  ASSERT_TRUE(l->hand(bundle, [&](pid_t pid) { monitor = pid; }).ok());
+  EXPECT_FALSE(l->waiting_for_bundle());
+  ASSERT_GT(monitor, 0);
+  auto cmdline = fs::read_file("/proc/" + std::to_string(monitor) + "/cmdline");
+  ASSERT_TRUE(cmdline.ok());
+  EXPECT_NE(cmdline->find(std::string("\0-\0", 3) + bundle), std::string::npos) << *cmdline;
+  auto a = connect_attach(dir_ + "/run-" + id, false, true, true);
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  ASSERT_TRUE(l->start().ok());
+  std::string code;
+  for (;;) {
+    Frame t;
+    std::string p;
+    bool eof = false;
+    if (!read_frame(a->get(), &t, &p, &eof).ok()) break;
+    if (t == Frame::kExit) code = p;
+  }
+  EXPECT_EQ(code, "3");
+}
+
+// Never handed a bundle, the monitor goes at once and is reaped: no
+// process, no zombie, nothing written.
+TEST_F(LaunchTest, SpawnedAheadAndDropped) {
+  auto children = [] {
+    auto text = fs::read_file("/proc/self/task/" + std::to_string(::gettid()) + "/children");
+    std::set<pid_t> pids;
+    for (const auto& w : split(text.ok() ? trim(*text) : "", ' '))
+      if (!w.empty()) pids.insert(static_cast<pid_t>(std::atoi(w.c_str())));
+    return pids;
+  };
+  std::set<pid_t> before = children();
+  pid_t monitor = 0;
+  {
+    auto l = Launch::spawn(HUTCH_MONITOR_BIN);
+    ASSERT_TRUE(l.ok()) << l.error().message();
+    for (pid_t p : children())
+      if (!before.count(p)) monitor = p;
+    ASSERT_GT(monitor, 0);
+  }
+  int rc = ::kill(monitor, 0);
+  int err = errno;
+  EXPECT_EQ(rc, -1);  // reaped by the destructor
+  EXPECT_EQ(err, ESRCH);
+  std::string left = dir_ + "/*";
+  EXPECT_NE(std::system(("test -e " + left).c_str()), 0) << "the monitor wrote in " << dir_;
 }
 
 }  // namespace

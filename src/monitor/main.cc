@@ -1,5 +1,8 @@
 // hutch-monitor <bundle>: the per-container supervisor (conmon's role).
-// Reads <bundle>/monitor.json, leads a session of its own (no controlling
+// `hutch-monitor - [TITLE]` reads "bundle <path>" from the sync socket first
+// (the engine starts it before the bundle exists: Launch::spawn), writes the
+// path over TITLE (a placeholder, so ps shows it), and exits 0 at EOF
+// before one. Reads <bundle>/monitor.json, leads a session of its own (no controlling
 // terminal), becomes the child subreaper so the container's init is its
 // child, and runs the Supervisor. fd 3, when open, is the engine's sync
 // socket (protocol.h).
@@ -9,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -36,14 +40,34 @@ int fail(int sync, const std::string& msg) {
 int main(int argc, char** argv) {
   trace::mark("monitor: main");
   log::configure(2, log::Format::kText, log::Level::kInfo);
-  if (argc != 2 || argv[1][0] == '-') {
-    std::fputs("usage: hutch-monitor BUNDLE\n", stderr);
+  bool from_sync = (argc == 2 || argc == 3) && std::strcmp(argv[1], "-") == 0;
+  if (!from_sync && (argc != 2 || argv[1][0] == '-')) {
+    std::fputs("usage: hutch-monitor BUNDLE | hutch-monitor - [TITLE]\n", stderr);
     return 2;
   }
   int sync = ::fcntl(kSyncFd, F_GETFD) >= 0 ? kSyncFd : -1;
   if (sync >= 0) ::fcntl(sync, F_SETFD, FD_CLOEXEC);
 
-  std::string bundle = fs::absolute(argv[1]);
+  std::string bundle;
+  if (from_sync) {
+    if (sync < 0) {
+      std::fputs("hutch-monitor: \"-\" needs the sync socket on fd 3\n", stderr);
+      return 2;
+    }
+    std::string msg;
+    bool eof = false;
+    if (!monitor::recv_message(sync, &msg, &eof).ok() || eof) return 0;  // the engine gave up first
+    if (msg.rfind("bundle /", 0) != 0) return fail(sync, "expected \"bundle <absolute path>\", got \"" + msg + "\"");
+    bundle = msg.substr(7);
+    if (argc == 3) {
+      size_t slot = std::strlen(argv[2]);
+      std::memset(argv[2], 0, slot);
+      std::memcpy(argv[2], bundle.data(), std::min(slot, bundle.size()));
+    }
+    trace::mark("monitor: bundle");
+  } else {
+    bundle = fs::absolute(argv[1]);
+  }
   // Diagnostics: to stderr when someone reads it, else (the engine starts
   // us on /dev/null) to <bundle>/monitor.log, warnings and errors only.
   struct stat st;

@@ -1,7 +1,9 @@
 // How `hutch` talks to a container's monitor.
 //
 // Start (sync channel): the engine runs `hutch-monitor <bundle>` with fd 3 a
-// SOCK_SEQPACKET socket, in a new session, and reads messages from it:
+// SOCK_SEQPACKET socket, in a new session (or `hutch-monitor -` before the
+// bundle exists, and sends "bundle <absolute path>" once it does; EOF
+// instead makes that monitor exit), and reads messages from it:
 //   "created <pid>"  the runtime created the container; the attach socket
 //                    (<rundir>/attach) listens already
 //   "started <pid>"  the runtime started it and the database says "running"

@@ -4,7 +4,7 @@ add_library(hutch_seccomp STATIC
   ${CMAKE_CURRENT_LIST_DIR}/seccomp.cc
   ${CMAKE_CURRENT_LIST_DIR}/seccomp_cache.cc
   ${CMAKE_CURRENT_LIST_DIR}/personality.cc)
-target_link_libraries(hutch_seccomp PUBLIC hutch_oci PkgConfig::SECCOMP)
+target_link_libraries(hutch_seccomp PUBLIC hutch_oci hutch_dep_SECCOMP)
 
 hutch_test(seccomp_test unit hutch_seccomp
   ${CMAKE_CURRENT_LIST_DIR}/seccomp_test.cc

@@ -1,6 +1,5 @@
 #include "monitor/builtin_runtime.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -48,10 +47,9 @@ Result<pid_t> create_in_process(const Settings& s, const std::string& console_so
   o.bundle = s.bundle;
   o.console_socket = console_socket;
   for (int i = 0; i < 3; ++i) o.stdio_fds[i] = stdio[i];
+  // What it allocated (the spec, its seccomp filter, the cgroup plan) is
+  // freed; its pages go back at the supervisor's next trim_code().
   auto r = runtime::create_container(runtime::StateStore(s.runtime_root.empty() ? kDefaultRoot : s.runtime_root), o);
-  // The spec, its seccomp filter and the cgroup plan are freed: give their
-  // pages back (the monitor lives as long as the container).
-  ::malloc_trim(0);
   if (!r.ok()) return Error::plain(r.error().code(), "hutchrt: create: " + r.error().message());
   return *r;
 }

@@ -1,6 +1,7 @@
 #include "monitor/resident.h"
 
 #include <link.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -30,6 +31,9 @@ int trim_object(struct dl_phdr_info* info, size_t, void*) {
 
 }  // namespace
 
-void trim_code() { ::dl_iterate_phdr(trim_object, nullptr); }
+void trim_code() {
+  ::dl_iterate_phdr(trim_object, nullptr);
+  ::malloc_trim(0);
+}
 
 }  // namespace hutch::monitor

@@ -84,19 +84,18 @@ Status write_file_atomic(const std::string& path, std::string_view content, mode
   return {};
 }
 
-Status mkdir_p(const std::string& path, mode_t mode) {
+Status mkdir_p(const std::string& path_in, mode_t mode) {
+  std::string path = path_in;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.empty()) return {};
-  std::string cur;
-  for (const auto& part : split(path, '/')) {
-    if (part.empty()) {
-      if (cur.empty()) cur = "/";
-      continue;
-    }
-    if (!cur.empty() && cur.back() != '/') cur += '/';
-    cur += part;
-    if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
-      return Error::from_errno("mkdir \"" + cur + "\"");
-  }
+  // Most paths exist already or lack only their last part: one mkdir, and
+  // the parents only when it says one is missing.
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return {};
+  if (errno != ENOENT) return Error::from_errno("mkdir \"" + path + "\"");
+  std::string parent = dirname(path);
+  if (parent == path || parent == ".") return Error::from_errno("mkdir \"" + path + "\"");
+  TRY(mkdir_p(parent, mode));
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return Error::from_errno("mkdir \"" + path + "\"");
   return {};
 }
 

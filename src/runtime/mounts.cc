@@ -13,6 +13,8 @@
 #include <linux/magic.h>
 
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -65,6 +67,7 @@ Status mount_cgroup(const MountContext& ctx, const oci::Mount& m, const MountOpt
                 m.destination));
   ASSIGN_OR_RETURN(UniqueFd dir, open_in_root_flags(ctx.root_fd, m.destination, O_PATH | O_DIRECTORY));
   std::set<std::string> done;
+  std::vector<std::pair<std::string, std::string>> bound;  // mount name, host dir
   for (const auto& [name, host_dir] : ctx.cgroup_paths) {
     // A hierarchy with several controllers ("cpu,cpuacct") is bound once.
     // Named like the host's hierarchy: "systemd" for name=systemd, and
@@ -77,8 +80,25 @@ Status mount_cgroup(const MountContext& ctx, const oci::Mount& m, const MountOpt
       return Error::from_errno("mkdir \"" + m.destination + "/" + mount_name + "\"");
     UniqueFd sub(::openat(dir.get(), mount_name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!sub) return Error::from_errno("open \"" + m.destination + "/" + mount_name + "\"");
+    TRY(sys_mount(host_dir, fd_path(sub.get()), nullptr, MS_BIND | MS_REC, "", m.destination + "/" + mount_name));
+    bound.emplace_back(mount_name, host_dir);
+  }
+  // The tmpfs and every bind below it get their flags in one call where
+  // the kernel has mount_setattr (5.12): it only adds attributes, so what
+  // a host mount locks stays. Flags it cannot say (atime modes other than
+  // the default) take the remounts below.
+  constexpr unsigned long kSettable = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME;
+  if ((flags & ~kSettable) == 0) {
+    struct mount_attr attr = {};
+    if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
+    if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+    if (flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+    if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+    if (::mount_setattr(dir.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0) return {};
+    if (errno != ENOSYS) return Error::from_errno("set the mount flags of \"" + m.destination + "\"");
+  }
+  for (const auto& [mount_name, host_dir] : bound) {
     std::string shown = m.destination + "/" + mount_name;
-    TRY(sys_mount(host_dir, fd_path(sub.get()), nullptr, MS_BIND | MS_REC, "", shown));
     UniqueFd top(::openat(dir.get(), mount_name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!top) return Error::from_errno("open \"" + shown + "\"");
     TRY(sys_mount("", fd_path(top.get()), nullptr, MS_BIND | MS_REMOUNT | flags | locked_flags(host_dir), "", shown));

@@ -171,16 +171,24 @@ Result<std::vector<state::ContainerRow>> Containers::list() {
 
 Status Containers::start(const std::string& ref, const BeforeStart& before_start, int* exit_code) {
   if (exit_code) *exit_code = 125;
-  ASSIGN_OR_RETURN(state::ContainerRow row, find(ref));
-  if (is_active(row.status)) {
-    if (exit_code) *exit_code = 0;
-    return {};  // docker start of a running container is a no-op
-  }
-  if (monitor_alive(row) && !wait_monitor_gone(row, 15'000))
-    return Error::plain(EBUSY, quoted(row) + " is being started or stopped by another command");
-  if (is_active(row.status)) {
-    if (exit_code) *exit_code = 0;
-    return {};
+  // Just created with its monitor at work on it (create() handed it the
+  // bundle): nothing to reconcile or wait for.
+  bool handed = !handed_id_.empty() && ref == handed_id_;
+  state::ContainerRow row;
+  if (handed) {
+    ASSIGN_OR_RETURN(row, db_.get(ref));
+  } else {
+    ASSIGN_OR_RETURN(row, find(ref));
+    if (is_active(row.status)) {
+      if (exit_code) *exit_code = 0;
+      return {};  // docker start of a running container is a no-op
+    }
+    if (monitor_alive(row) && !wait_monitor_gone(row, 15'000))
+      return Error::plain(EBUSY, quoted(row) + " is being started or stopped by another command");
+    if (is_active(row.status)) {
+      if (exit_code) *exit_code = 0;
+      return {};
+    }
   }
   TRY(fs::mkdir_p(paths_.runroot, 0700));
   if (row.stopped_by_user || !row.error.empty())
@@ -209,7 +217,12 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
     if (prespawned_) {
       monitor::Launch l = std::move(*prespawned_);
       prespawned_.reset();
-      TRY(l.hand(paths_.dir(row.id), record_monitor));
+      if (handed) {
+        handed_id_.clear();
+        TRY(l.wait_created());
+      } else {
+        TRY(l.hand(paths_.dir(row.id), record_monitor));
+      }
       return l;
     }
     return monitor::Launch::begin(monitor::monitor_binary(), paths_.dir(row.id), record_monitor);

@@ -109,8 +109,9 @@ std::string random_name() {
 Result<Containers> Containers::open(const std::string& root, const std::string& runroot) {
   ContainerPaths p{root, runroot.empty() ? ContainerPaths::default_runroot(root) : runroot};
   TRY(fs::mkdir_p(root, 0711));
-  ASSIGN_OR_RETURN(state::Db db, state::Db::open(p.db()));
-  trace::mark("hutch: database open");
+  // Opened at its first use: `run` hands the monitor its bundle first
+  // (create()), and the open overlaps the container's creation.
+  state::Db db = state::Db::deferred(p.db());
   return Containers(std::move(p), std::move(db));
 }
 
@@ -157,6 +158,12 @@ Result<std::string> Containers::create(const RunOptions& o) {
   const json_t* image_config = json_object_get(image_doc.get(), "config");
   trace::mark("hutch: create: image read");
   ASSIGN_OR_RETURN(auto runtime, resolve_runtime(o.runtime));
+  // `run` with a monitor spawned ahead (use_monitor()): unless the network
+  // mode needs a namespace pinned at start, the monitor gets the bundle as
+  // soon as it is written and creates the container while we open the
+  // database and insert the row (which then checks the name).
+  bool hand_early = prespawned_ && prespawned_->waiting_for_bundle() &&
+                    !uses_cni(o.network.empty() ? network::kDefaultNetwork : o.network);
 
   std::string id = new_container_id();
   std::string name = o.name;
@@ -165,6 +172,10 @@ Result<std::string> Containers::create(const RunOptions& o) {
   for (int attempt = 0; name.empty() && attempt < 64; ++attempt) {
     std::string candidate = random_name();
     if (attempt >= 8) candidate += "_" + std::to_string(attempt);
+    if (hand_early) {
+      name = candidate;  // drawn again below if the insert finds it taken
+      break;
+    }
     auto taken = db_.find(candidate);
     if (!taken.ok() || taken->name != candidate) {
       name = candidate;
@@ -177,8 +188,8 @@ Result<std::string> Containers::create(const RunOptions& o) {
   if (name[0] == '/') name.erase(0, 1);
   if (o.auto_remove && o.restart != "no" && !o.restart.empty())
     return Error::plain(EINVAL, "conflicting options: cannot specify both --restart and --rm");
-  // Fail on a taken name before any work.
-  {
+  // Fail on a taken name before any work (handing early, the insert does).
+  if (!hand_early) {
     auto taken = db_.find(name);
     if (taken.ok() && taken->name == name)
       return Error::plain(EEXIST, "the container name \"/" + name + "\" is already in use by container \"" +
@@ -400,6 +411,25 @@ Result<std::string> Containers::create(const RunOptions& o) {
   ms.stop_timeout = o.stop_timeout.value_or(10);
   TRY(write_bundle_file(dir + "/monitor.json", monitor::to_json(ms)));
   trace::mark("hutch: create: files written");
+  pid_t early_monitor = 0;
+  const std::string ms_name_sent = name;
+  if (hand_early) {
+    if (prespawned_->send_bundle(dir).ok()) {
+      early_monitor = prespawned_->monitor_pid();
+      handed_id_ = id;
+    } else {
+      prespawned_.reset();  // start() launches another
+    }
+  }
+  // Failing from here on, the monitor creating the container meanwhile is
+  // told to undo it, and gone, before `undo` removes the bundle.
+  auto abandon_monitor = [&] {
+    if (handed_id_.empty()) return;
+    prespawned_->abandon();
+    prespawned_.reset();
+    handed_id_.clear();
+  };
+  ScopeGuard abandon(abandon_monitor);
 
   // The row: docker's inspect shapes, so inspect is a projection.
   json::Ptr doc(json_object());
@@ -549,6 +579,10 @@ Result<std::string> Containers::create(const RunOptions& o) {
   row.created = now_ns();
   row.config = json::dump(doc.get());
   row.status = state::Status::kCreated;
+  // Handed early, the row names the monitor from the start (start() would
+  // record it otherwise).
+  row.monitor_pid = early_monitor;
+  row.monitor_start = early_monitor ? process_start_time(early_monitor) : 0;
   for (int tries = 0;; ++tries) {
     // The row and its "create" event: one commit.
     auto inserted = db_.batch([&]() -> Status {
@@ -569,6 +603,10 @@ Result<std::string> Containers::create(const RunOptions& o) {
     ms.name = name;
     TRY(fs::write_file_atomic(dir + "/monitor.json", monitor::to_json(ms)));
   }
+  // A monitor handed the bundle read the name drawn first.
+  if (!handed_id_.empty() && name != ms_name_sent)
+    if (auto st = prespawned_->send_name(name); !st.ok()) return std::move(st).error();
+  abandon.release();
   undo.release();
   return id;
 }

@@ -98,6 +98,7 @@ class Containers {
   ContainerPaths paths_;
   state::Db db_;
   std::optional<monitor::Launch> prespawned_;
+  std::string handed_id_;  // create() sent prespawned_ this container's bundle
 };
 
 // A new container id: 64 random lower-case hex characters.

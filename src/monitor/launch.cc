@@ -159,14 +159,38 @@ Result<Launch> Launch::spawn(const std::string& monitor_binary, size_t title_len
 }
 
 Status Launch::hand(const std::string& bundle, const std::function<void(pid_t)>& spawned) {
+  TRY(send_bundle(bundle));
+  if (spawned) spawned(monitor_pid_);
+  return wait_created();
+}
+
+Status Launch::send_bundle(const std::string& bundle) {
   if (!waiting_) return Error::plain(EINVAL, "the container monitor has its bundle already");
   waiting_ = false;
   bundle_ = fs::absolute(bundle);
-  TRY(send_message(sync_.get(), "bundle " + bundle_));
-  if (spawned) spawned(monitor_pid_);
-  ASSIGN_OR_RETURN(std::string pid, expect(sync_.get(), "created ", bundle));
+  return send_message(sync_.get(), "bundle " + bundle_);
+}
+
+Status Launch::wait_created() {
+  if (!sync_ || waiting_) return Error::plain(EINVAL, "the container monitor has no bundle to create");
+  ASSIGN_OR_RETURN(std::string pid, expect(sync_.get(), "created ", bundle_));
   pid_ = static_cast<pid_t>(parse_int(trim(pid)).value_or(0));
   return {};
+}
+
+Status Launch::send_name(const std::string& name) {
+  if (!sync_ || waiting_) return Error::plain(EINVAL, "the container monitor has no bundle to rename");
+  return send_message(sync_.get(), "name " + name);
+}
+
+void Launch::abandon() {
+  if (!sync_) return;
+  if (!waiting_) (void)send_message(sync_.get(), "abandon");
+  waiting_ = false;
+  sync_.reset();
+  while (monitor_pid_ > 0 && ::waitpid(monitor_pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  monitor_pid_ = 0;
 }
 
 Launch& Launch::operator=(Launch&& o) noexcept {

@@ -39,7 +39,19 @@ class Launch {
   // The second half of begin() for a spawn()ed monitor: sends the bundle,
   // runs `spawned`, waits for "created" or "error" (as begin).
   Status hand(const std::string& bundle, const std::function<void(pid_t)>& spawned = {});
+  // hand() in two steps, for a caller with work to do while the monitor
+  // creates the container: send_bundle(), then wait_created().
+  Status send_bundle(const std::string& bundle);
+  Status wait_created();
+  // Before "start": the container's name changed since the monitor read
+  // its settings (a generated name drawn again); it goes in its events.
+  Status send_name(const std::string& name);
+  // Before "start": tells a monitor that was sent a bundle that the engine
+  // gives up on this container and has no row for it (the monitor undoes
+  // the create without touching the database), then waits for it to exit.
+  void abandon();
   bool waiting_for_bundle() const { return waiting_; }
+  pid_t monitor_pid() const { return monitor_pid_; }
 
   Launch() = default;
   Launch(Launch&& o) noexcept { *this = std::move(o); }

@@ -153,6 +153,67 @@ TEST_F(LaunchTest, SpawnedAheadThenHanded) {
   EXPECT_EQ(code, "3");
 }
 
+// Sent its bundle in a separate step, then a new name before the start:
+// the events carry that name.
+TEST_F(LaunchTest, SentBundleThenNameReachesEvents) {
+  std::string id = "hutch-test-launch-" + std::to_string(::getpid()) + "-d";
+  std::string bundle = prepare(id, {"/bin/sh", "-c", "exit 0"});
+  auto l = Launch::spawn(HUTCH_MONITOR_BIN);
+  ASSERT_TRUE(l.ok()) << l.error().message();
+  ASSERT_TRUE(l->send_bundle(bundle).ok());
+  ASSERT_TRUE(l->wait_created().ok());
+  ASSERT_TRUE(l->send_name("renamed").ok());
+  auto a = connect_attach(dir_ + "/run-" + id, false, true, true);
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  ASSERT_TRUE(l->start().ok());
+  for (;;) {
+    Frame t;
+    std::string p;
+    bool eof = false;
+    if (!read_frame(a->get(), &t, &p, &eof).ok()) break;
+  }
+  for (int i = 0; i < 100; ++i) {
+    auto db = state::Db::open(dir_ + "/state.db");
+    ASSERT_TRUE(db.ok());
+    auto evs = db->events(0, 0, 0);
+    ASSERT_TRUE(evs.ok());
+    for (const auto& e : *evs)
+      if (e.id == id && e.action == "die") {
+        EXPECT_NE(e.attributes.find("\"name\":\"renamed\""), std::string::npos) << e.attributes;
+        return;
+      }
+    ::usleep(50000);
+  }
+  ADD_FAILURE() << "no die event";
+}
+
+// Abandoned after its bundle (the engine's insert failed): the monitor
+// undoes the create and goes, leaving the bundle and the database alone.
+TEST_F(LaunchTest, AbandonedLeavesBundleAndDatabase) {
+  std::string id = "hutch-test-launch-" + std::to_string(::getpid()) + "-e";
+  std::string bundle = prepare(id, {"/bin/sh", "-c", "sleep 30"});
+  auto l = Launch::spawn(HUTCH_MONITOR_BIN);
+  ASSERT_TRUE(l.ok()) << l.error().message();
+  ASSERT_TRUE(l->send_bundle(bundle).ok());
+  pid_t monitor = l->monitor_pid();
+  l->abandon();
+  int rc = ::kill(monitor, 0);
+  int err = errno;
+  EXPECT_EQ(rc, -1);  // reaped by abandon()
+  EXPECT_EQ(err, ESRCH);
+  EXPECT_TRUE(fs::exists(bundle + "/config.json"));
+  EXPECT_FALSE(fs::exists(dir_ + "/run-" + id));
+  EXPECT_FALSE(fs::exists(dir_ + "/rt/" + id));
+  auto db = state::Db::open(dir_ + "/state.db");
+  ASSERT_TRUE(db.ok());
+  auto row = db->get(id);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->status, state::Status::kCreated);  // as prepare() left it
+  auto evs = db->events(0, 0, 0);
+  ASSERT_TRUE(evs.ok());
+  EXPECT_TRUE(evs->empty());
+}
+
 // Never handed a bundle, the monitor goes at once and is reaped: no
 // process, no zombie, nothing written.
 TEST_F(LaunchTest, SpawnedAheadAndDropped) {

@@ -15,7 +15,11 @@
 // After "created" the engine sends "start" (once it attached, if it
 // attaches: then "start attached", as it reads the container's end from the
 // attach socket rather than the database). If the socket closes before "start", the monitor deletes the
-// container again (status back to "created", or removed with --rm) and exits.
+// container again (status back to "created", or removed with --rm) and exits;
+// "abandon" first (the engine's insert of the row failed after it sent the
+// bundle) makes it do so without touching the database. "name <name>"
+// before "start": the container's name for events, when the engine drew
+// another after sending the bundle.
 //
 // Attach socket (<rundir>/attach, SOCK_STREAM, mode 0600): frames of
 //   1 byte type, 4 bytes big-endian payload length, payload.

@@ -540,6 +540,8 @@ bool Supervisor::wait_for_start() {
     if (!st.ok() || eof) sync_closed_ = true;
     else if (trim(msg) == "start") got_start_ = true;
     else if (trim(msg) == "start attached") got_start_ = start_attached_ = true;
+    else if (trim(msg) == "abandon") abandoned_ = true;
+    else if (starts_with(msg, "name ")) s_.name = msg.substr(5);
   });
   if (!added.ok()) return false;
   while (!got_start_ && !sync_closed_) {
@@ -676,10 +678,17 @@ int Supervisor::run() {
         log::warn(kComponent, st.error().message());
       trace::mark("monitor: sent created");
       if (!wait_for_start()) {
-        // The engine went away before "start": undo the create.
+        // The engine went away before "start": undo the create. Abandoned,
+        // it has no row for the container (its insert failed) and keeps
+        // the bundle (to remove, or to start with another monitor): the
+        // database and the bundle are left alone.
+        if (abandoned_) {
+          (void)end_db();
+          s_.db.clear();
+        }
         log::info(kComponent, "no start request: deleting the container again");
         (void)runtime({"delete", "--force", s_.id});
-        teardown(s_.auto_remove);
+        teardown(s_.auto_remove && !abandoned_);
         return 0;
       }
       // Clients that connected before asking for the start see everything.

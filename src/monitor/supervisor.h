@@ -102,6 +102,7 @@ class Supervisor {
   int exit_code_ = 0;
   bool got_start_ = false, sync_closed_ = false;
   bool start_attached_ = false;  // "start attached": "started" need not wait for the record
+  bool abandoned_ = false;       // "abandon": the engine has no row for this container
   bool backoff_done_ = false;
   int64_t started_mono_ = 0, started_unix_ = 0;
   int64_t backoff_ns_ = 0;

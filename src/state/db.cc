@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <iterator>
 #include <optional>
+#include <utility>
 
 #include "base/fs.h"
 
@@ -364,13 +365,29 @@ Result<Db> Db::open(const std::string& path) {
   return db;
 }
 
-Db::Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+Db Db::deferred(const std::string& path) {
+  Db db(nullptr);
+  db.deferred_path_ = path;
+  return db;
+}
+
+hutch::Status Db::ready() {
+  if (db_) return Ok{};
+  if (deferred_path_.empty()) return Error::plain(EBADF, "the database is not open");
+  ASSIGN_OR_RETURN(Db opened, open(deferred_path_));
+  db_ = std::exchange(opened.db_, nullptr);
+  deferred_path_.clear();
+  return Ok{};
+}
+
+Db::Db(Db&& o) noexcept : db_(o.db_), deferred_path_(std::move(o.deferred_path_)) { o.db_ = nullptr; }
 
 Db& Db::operator=(Db&& o) noexcept {
   if (this != &o) {
     if (db_) sqlite3_close_v2(db_);
     db_ = o.db_;
     o.db_ = nullptr;
+    deferred_path_ = std::move(o.deferred_path_);
   }
   return *this;
 }
@@ -380,6 +397,7 @@ Db::~Db() {
 }
 
 hutch::Status Db::batch(const std::function<hutch::Status()>& work) {
+  TRY(ready());
   Txn txn(db_);
   TRY(txn.begin());
   TRY(work());
@@ -387,6 +405,7 @@ hutch::Status Db::batch(const std::function<hutch::Status()>& work) {
 }
 
 hutch::Status Db::insert(const ContainerRow& row) {
+  TRY(ready());
   Txn txn(db_);
   TRY(txn.begin());
   TRY(check_name_free(db_, row.name, row.id));
@@ -401,12 +420,14 @@ hutch::Status Db::insert(const ContainerRow& row) {
 }
 
 Result<ContainerRow> Db::get(const std::string& id) {
+  TRY(ready());
   ASSIGN_OR_RETURN(auto r, container_where(db_, kById, id));
   if (!r) return no_such_container(id);
   return std::move(*r);
 }
 
 Result<ContainerRow> Db::find(const std::string& ref) {
+  TRY(ready());
   if (ref.empty()) return no_such_container(ref);
   ASSIGN_OR_RETURN(auto by_id, container_where(db_, kById, ref));
   if (by_id) return std::move(*by_id);
@@ -427,6 +448,7 @@ Result<ContainerRow> Db::find(const std::string& ref) {
 }
 
 Result<std::vector<ContainerRow>> Db::list() {
+  TRY(ready());
   Stmt st(db_, "SELECT " HUTCH_CONTAINER_COLS " FROM containers ORDER BY created DESC, rowid DESC");
   TRY(st.prepared("list containers"));
   std::vector<ContainerRow> out;
@@ -440,6 +462,7 @@ Result<std::vector<ContainerRow>> Db::list() {
 }
 
 hutch::Status Db::update(const std::string& id, const std::function<hutch::Status(ContainerRow&)>& change) {
+  TRY(ready());
   Txn txn(db_);
   TRY(txn.begin());
   ASSIGN_OR_RETURN(auto cur, container_where(db_, kById, id));
@@ -459,6 +482,7 @@ hutch::Status Db::update(const std::string& id, const std::function<hutch::Statu
 }
 
 hutch::Status Db::rename(const std::string& id, const std::string& name) {
+  TRY(ready());
   Txn txn(db_);
   TRY(txn.begin());
   ASSIGN_OR_RETURN(auto cur, container_where(db_, kById, id));
@@ -475,6 +499,7 @@ hutch::Status Db::rename(const std::string& id, const std::string& name) {
 }
 
 hutch::Status Db::remove(const std::string& id) {
+  TRY(ready());
   Stmt st(db_, "DELETE FROM containers WHERE id = ?1");
   TRY(st.prepared("remove container"));
   st.bind(1, id);
@@ -484,6 +509,7 @@ hutch::Status Db::remove(const std::string& id) {
 }
 
 hutch::Status Db::insert_volume(const VolumeRow& v) {
+  TRY(ready());
   Stmt st(db_, "INSERT INTO volumes (" HUTCH_VOLUME_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   TRY(st.prepared("insert volume"));
   st.bind(1, v.name);
@@ -514,6 +540,7 @@ VolumeRow read_volume(const Stmt& st) {
 }  // namespace
 
 Result<VolumeRow> Db::get_volume(const std::string& name) {
+  TRY(ready());
   Stmt st(db_, "SELECT " HUTCH_VOLUME_COLS " FROM volumes WHERE name = ?1");
   TRY(st.prepared("read volume"));
   st.bind(1, name);
@@ -523,6 +550,7 @@ Result<VolumeRow> Db::get_volume(const std::string& name) {
 }
 
 Result<std::vector<VolumeRow>> Db::list_volumes() {
+  TRY(ready());
   Stmt st(db_, "SELECT " HUTCH_VOLUME_COLS " FROM volumes ORDER BY name");
   TRY(st.prepared("list volumes"));
   std::vector<VolumeRow> out;
@@ -535,6 +563,7 @@ Result<std::vector<VolumeRow>> Db::list_volumes() {
 }
 
 hutch::Status Db::remove_volume(const std::string& name) {
+  TRY(ready());
   Stmt st(db_, "DELETE FROM volumes WHERE name = ?1");
   TRY(st.prepared("remove volume"));
   st.bind(1, name);
@@ -544,6 +573,7 @@ hutch::Status Db::remove_volume(const std::string& name) {
 }
 
 hutch::Status Db::add_event(EventRow e) {
+  TRY(ready());
   if (e.time == 0) e.time = now_ns();
   Txn txn(db_);
   TRY(txn.begin());
@@ -566,6 +596,7 @@ hutch::Status Db::add_event(EventRow e) {
 }
 
 Result<std::vector<EventRow>> Db::events(int64_t after_seq, int64_t since, int64_t until) {
+  TRY(ready());
   Stmt st(db_,
           "SELECT " HUTCH_EVENT_COLS " FROM events WHERE seq > ?1 AND (?2 = 0 OR time >= ?2) "
           "AND (?3 = 0 OR time <= ?3) ORDER BY seq");

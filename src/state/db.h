@@ -74,6 +74,11 @@ class Db {
  public:
   // Opens (creating the file and schema when missing) `path`.
   static Result<Db> open(const std::string& path);
+  // A Db that opens `path` at its first call, which then fails as open()
+  // would: a command can do the work that needs no database first (and
+  // hand it to a process that runs meanwhile) before paying for the open.
+  static Db deferred(const std::string& path);
+  bool is_open() const { return db_ != nullptr; }
   Db(Db&&) noexcept;
   Db& operator=(Db&&) noexcept;
   ~Db();
@@ -117,7 +122,10 @@ class Db {
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
+  // Opens a deferred Db (no-op once open).
+  hutch::Status ready();
   sqlite3* db_ = nullptr;
+  std::string deferred_path_;
 };
 
 }  // namespace hutch::state

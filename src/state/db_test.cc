@@ -65,6 +65,32 @@ TEST_F(DbTest, FileIsPrivateAndWal) {
   EXPECT_TRUE(again->get(hex_id(1)).ok());
 }
 
+// A deferred Db touches nothing until its first call, then works as an
+// opened one; a path it cannot open fails that call with open()'s words.
+TEST_F(DbTest, DeferredOpensAtFirstCall) {
+  std::string path = tmp_ + "/later/state.db";
+  Db db = Db::deferred(path);
+  EXPECT_FALSE(db.is_open());
+  EXPECT_FALSE(std::filesystem::exists(tmp_ + "/later"));
+  ASSERT_TRUE(db.insert(row(hex_id(7), "seven")).ok());
+  EXPECT_TRUE(db.is_open());
+  Db moved = std::move(db);
+  auto got = moved.get(hex_id(7));
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(got->name, "seven");
+
+  {
+    std::FILE* f = std::fopen((tmp_ + "/file").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fclose(f);
+  }
+  Db bad = Db::deferred(tmp_ + "/file/state.db");  // its parent is a file
+  auto r = bad.list();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("open database"), std::string::npos) << r.error().message();
+  EXPECT_FALSE(bad.is_open());
+}
+
 TEST_F(DbTest, StatusNames) {
   for (Status s : {Status::kCreated, Status::kRunning, Status::kPaused, Status::kRestarting, Status::kRemoving,
                    Status::kExited, Status::kDead}) {

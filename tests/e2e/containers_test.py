@@ -228,6 +228,14 @@ class BadInput(ContainerCase):
                             "/no/such/dir")
         self.s.h("create", "--name", "taken", "busybox", check=True)
         self.assert_refused(["create", "--name", "taken", "busybox"], 125, "already in use")
+        # run hands the monitor its bundle before the insert finds the name
+        # taken (network none): the monitor undoes its create.
+        self.assert_refused(["run", "--name", "taken", "--network", "none", "busybox", "true"], 125, "already in use")
+        self.assert_refused(["run", "--rm", "-d", "--name", "taken", "--network", "none", "busybox", "true"], 125,
+                            "already in use")
+        self.assertEqual(ht.mount_points_under(self.s.root), [])
+        rundirs = os.listdir(self.s.runroot) if os.path.isdir(self.s.runroot) else []
+        self.assertEqual([d for d in rundirs if len(d) == 12], [], "a monitor's run dir was left")
         p = self.s.h("rmi", "busybox")
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn("is using its referenced image", p.stderr)

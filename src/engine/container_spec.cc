@@ -125,21 +125,28 @@ Result<std::string> normalize_cap(const std::string& name) {
 }
 
 // moby's TweakCapabilities.
-Result<std::vector<std::string>> capabilities(const RunOptions& o) {
-  if (o.privileged) return kAllCaps;
+Result<std::vector<std::string>> capabilities(const RunOptions& o, const std::vector<std::string>& host) {
+  auto grantable = [&](const std::string& c) { return host.empty() || contains(host, c); };
+  std::vector<std::string> caps;
+  auto push = [&](const std::string& c) {
+    if (c != "ALL" && grantable(c) && !contains(caps, c)) caps.push_back(c);
+  };
+  if (o.privileged) {
+    for (const auto& c : kAllCaps) push(c);
+    return caps;
+  }
   std::vector<std::string> add, drop;
   for (const auto& c : o.cap_add) {
     ASSIGN_OR_RETURN(std::string n, normalize_cap(c));
+    if (n != "ALL" && !grantable(n))
+      return invalid("--cap-add " + c + ": " + n + " is not in this host's capability bounding set, so no container "
+                     "can have it");
     add.push_back(n);
   }
   for (const auto& c : o.cap_drop) {
     ASSIGN_OR_RETURN(std::string n, normalize_cap(c));
     drop.push_back(n);
   }
-  std::vector<std::string> caps;
-  auto push = [&](const std::string& c) {
-    if (c != "ALL" && !contains(caps, c)) caps.push_back(c);
-  };
   if (contains(add, "ALL")) {
     for (const auto& c : kAllCaps)
       if (!contains(drop, c)) push(c);
@@ -442,6 +449,8 @@ std::string rlimit_type(const std::string& name) { return "RLIMIT_" + upper(name
 
 }  // namespace
 
+const std::vector<std::string>& all_capabilities() { return kAllCaps; }
+
 std::vector<std::string> anonymous_volume_targets(const json_t* image_config, const RunOptions& opts) {
   std::vector<std::string> out;
   const json_t* vols = image_config ? json_object_get(image_config, "Volumes") : nullptr;
@@ -522,7 +531,7 @@ Result<ContainerSpec> build_spec(const SpecInputs& in) {
     return invalid("the image declares " + std::to_string(out.anonymous_volumes.size()) +
                    " anonymous volumes but the engine made " + std::to_string(in.anonymous_sources.size()));
 
-  ASSIGN_OR_RETURN(std::vector<std::string> caps, capabilities(o));
+  ASSIGN_OR_RETURN(std::vector<std::string> caps, capabilities(o, in.host_caps));
 
   json::Ptr spec(json_object());
   json_t* s = spec.get();

@@ -80,7 +80,16 @@ struct SpecInputs {
   // Host kernel {major, minor} for seccomp "minKernel" filters; {0, 0} =
   // unknown (filters count as met).
   std::pair<int, int> kernel{0, 0};
+  // The capabilities the engine can grant: its own bounding set
+  // (bounding_capabilities() in host_devices.h); empty = all. --privileged
+  // and --cap-add ALL get those (as podman does: a host whose bounding set
+  // lacks one, say CAP_SYS_RESOURCE, still runs privileged containers);
+  // --cap-add of one outside it is refused.
+  std::vector<std::string> host_caps;
 };
+
+// Every Linux capability docker knows ("CAP_CHOWN", ...), by number.
+const std::vector<std::string>& all_capabilities();
 
 struct ContainerSpec {
   json::Ptr spec;  // the OCI runtime spec

@@ -274,6 +274,28 @@ TEST(ContainerSpec, Capabilities) {
   EXPECT_TRUE(mount_allowed);
 }
 
+// What the host's bounding set lacks (this test machine lacks
+// CAP_SYS_RESOURCE) no container gets: --privileged and ALL leave it out,
+// --cap-add of it is refused by name.
+TEST(ContainerSpec, CapabilitiesWithinHostBoundingSet) {
+  Fixture f;
+  for (const auto& c : all_capabilities())
+    if (c != "CAP_SYS_RESOURCE") f.in.host_caps.push_back(c);
+  f.in.opts.privileged = true;
+  auto caps = parsed(*f.build()).process->capabilities->bounding;
+  EXPECT_EQ(caps.size(), 40u);
+  EXPECT_FALSE(has(caps, "CAP_SYS_RESOURCE"));
+  f.in.opts.privileged = false;
+  f.in.opts.cap_add = {"ALL"};
+  caps = parsed(*f.build()).process->capabilities->bounding;
+  EXPECT_EQ(caps.size(), 40u);
+  f.in.opts.cap_add = {"sys_resource"};
+  auto r = f.build();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "--cap-add sys_resource: CAP_SYS_RESOURCE is not in this host's capability bounding "
+                                 "set, so no container can have it");
+}
+
 TEST(ContainerSpec, Privileged) {
   Fixture f;
   f.in.opts.privileged = true;

@@ -227,6 +227,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   in.stat_device = stat_host_device;
   in.list_devices = [](const std::string& dir) { return host_devices(dir); };
   in.default_nofile = default_nofile();
+  in.host_caps = bounding_capabilities();
   if (o.privileged) in.host_devices = host_devices();
   {
     char h[256] = {};

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -75,6 +76,14 @@ std::pair<uint64_t, uint64_t> default_nofile() {
     if (eff & (uint64_t{1} << CAP_SYS_RESOURCE)) return {kDocker, kDocker};
   }
   return {r.rlim_max, r.rlim_max};
+}
+
+std::vector<std::string> bounding_capabilities() {
+  std::vector<std::string> caps;
+  const auto& all = all_capabilities();
+  for (size_t i = 0; i < all.size(); ++i)
+    if (::prctl(PR_CAPBSET_READ, static_cast<unsigned long>(i), 0, 0, 0) == 1) caps.push_back(all[i]);
+  return caps;
 }
 
 }  // namespace hutch::engine

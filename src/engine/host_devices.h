@@ -1,6 +1,7 @@
 // Host facts the spec builder (container_spec.h) takes as inputs: device
 // nodes (stat one for --device and blkio throttles, or list /dev as docker
-// does for --privileged) and the default open-files limit. These make
+// does for --privileged), the default open-files limit and the
+// capabilities we can grant. These make
 // syscalls; build_spec itself stays pure.
 // Thread-safety: no shared state.
 #pragma once
@@ -30,5 +31,9 @@ std::vector<std::pair<std::string, DeviceInfo>> host_devices(const std::string& 
 // else our own hard limit (a sandboxed engine cannot raise it, and the
 // runtime's setrlimit would fail with EPERM).
 std::pair<uint64_t, uint64_t> default_nofile();
+
+// The capabilities in our bounding set (prctl PR_CAPBSET_READ), by name:
+// what a container started by us can hold at most.
+std::vector<std::string> bounding_capabilities();
 
 }  // namespace hutch::engine

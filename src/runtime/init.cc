@@ -199,7 +199,14 @@ void container_init(InitContext& ctx) {
   if (spec.linux && spec.linux->seccomp) plan.listener_metadata = spec.linux->seccomp->listener_metadata;
   plan.listener_state_json = hook_state(ctx, ctx.host_pid, "running");
   Error e = finalize_and_exec(plan, executable);
-  if (ctx.sync->fd() >= 0) (void)ctx.sync->send_error(e);
+  if (ctx.sync->fd() >= 0) {
+    (void)ctx.sync->send_error(e);
+  } else {
+    // After `start` nobody listens on the sync channel: the container's
+    // stderr is where its user (and its log) can read why it never ran.
+    std::string line = "hutchrt: " + e.message() + "\n";
+    (void)!::write(2, line.data(), line.size());
+  }
   ::_exit(e.code() == ENOENT ? 127 : 126);
 }
 

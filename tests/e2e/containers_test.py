@@ -202,6 +202,21 @@ class Foreground(ContainerCase):
         self.s.h("rm", "-f", "donor", check=True)
         self.assertEqual([m for m in ht.mount_points_under(self.s.runroot) if m.endswith("/shm")], [])
 
+    def test_privileged_gets_the_hosts_bounding_set(self):
+        # --privileged: every capability this host can grant (this machine's
+        # bounding set lacks CAP_SYS_RESOURCE, which docker would ask for and
+        # fail on); one outside it asked for by name is refused.
+        with open("/proc/self/status") as f:
+            bounding = [l.split()[1] for l in f if l.startswith("CapBnd:")][0]
+        p = self.s.h("run", "--rm", "--privileged", "--network", "none", "busybox", "sh", "-c",
+                     "grep CapEff /proc/self/status")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.split()[1], bounding)
+        if int(bounding, 16) & (1 << 24) == 0:  # CAP_SYS_RESOURCE
+            p = self.s.h("run", "--rm", "--cap-add", "SYS_RESOURCE", "--network", "none", "busybox", "true")
+            self.assertEqual(p.returncode, 125, p.stderr)
+            self.assertIn("CAP_SYS_RESOURCE is not in this host's capability bounding set", p.stderr)
+
     def test_init_reaps_and_forwards(self):
         p = self.s.h("run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; exit 5")
         self.assertEqual(p.returncode, 5, p.stderr)

@@ -32,8 +32,10 @@ int trim_object(struct dl_phdr_info* info, size_t, void*) {
 }  // namespace
 
 void trim_code() {
-  ::dl_iterate_phdr(trim_object, nullptr);
+  // The heap first: malloc_trim's own code would fault back in (with its
+  // 16 neighbours) after the unmap.
   ::malloc_trim(0);
+  ::dl_iterate_phdr(trim_object, nullptr);
 }
 
 }  // namespace hutch::monitor

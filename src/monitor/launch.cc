@@ -193,9 +193,18 @@ void Launch::abandon() {
   monitor_pid_ = 0;
 }
 
+void Launch::reap_unused() {
+  if (!waiting_) return;
+  // Never handed a bundle: it exits at EOF, having touched nothing.
+  waiting_ = false;
+  sync_.reset();
+  while (::waitpid(monitor_pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
 Launch& Launch::operator=(Launch&& o) noexcept {
   if (this != &o) {
-    this->~Launch();
+    reap_unused();
     sync_ = std::move(o.sync_);
     pid_ = o.pid_;
     monitor_pid_ = o.monitor_pid_;
@@ -205,14 +214,7 @@ Launch& Launch::operator=(Launch&& o) noexcept {
   return *this;
 }
 
-Launch::~Launch() {
-  if (!waiting_) return;
-  // Never handed a bundle: it exits at EOF, having touched nothing.
-  waiting_ = false;
-  sync_.reset();
-  while (::waitpid(monitor_pid_, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
+Launch::~Launch() { reap_unused(); }
 
 Status Launch::start(bool attached) {
   if (!sync_) return Error::plain(EINVAL, "the container monitor was already started");

@@ -64,6 +64,8 @@ class Launch {
   Status start(bool attached = false);
 
  private:
+  void reap_unused();  // a spawn()ed monitor never sent a bundle: closed and waited for
+
   UniqueFd sync_;
   pid_t pid_ = 0;
   pid_t monitor_pid_ = 0;

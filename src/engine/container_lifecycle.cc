@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 
 #include "base/fs.h"
 #include "base/json.h"
@@ -169,6 +170,43 @@ Result<std::vector<state::ContainerRow>> Containers::list() {
   return rows;
 }
 
+Status Containers::refresh_joined_namespaces(const state::ContainerRow& row) {
+  ASSIGN_OR_RETURN(json::Ptr doc, config_of(row));
+  const json_t* hc = json_object_get(doc.get(), "HostConfig");
+  struct Mode {
+    const char *field, *kind, *type, *file;
+  };
+  static const Mode kModes[] = {{"PidMode", "PID", "pid", "pid"},
+                                {"IpcMode", "IPC", "ipc", "ipc"},
+                                {"UTSMode", "UTS", "uts", "uts"},
+                                {"NetworkMode", "network", "network", "net"}};
+  std::map<std::string, std::string> paths;  // OCI namespace type -> path
+  for (const auto& m : kModes) {
+    std::string mode = json::string_of(hc, m.field);
+    if (!starts_with(mode, "container:")) continue;
+    ASSIGN_OR_RETURN(state::ContainerRow other, find(mode.substr(10)));
+    if (other.status != state::Status::kRunning && other.status != state::Status::kPaused)
+      return Error::plain(EINVAL, std::string("cannot join the ") + m.kind + " namespace of container \"" + other.name +
+                                      "\": it is not running");
+    paths[m.type] = "/proc/" + std::to_string(other.pid) + "/ns/" + m.file;
+  }
+  if (paths.empty()) return {};
+  std::string file = paths_.dir(row.id) + "/config.json";
+  ASSIGN_OR_RETURN(json::Ptr spec, json::parse_file(file));
+  json_t* ns = json_object_get(json_object_get(spec.get(), "linux"), "namespaces");
+  bool changed = false;
+  size_t i;
+  json_t* n;
+  json_array_foreach(ns, i, n) {
+    auto it = paths.find(json::string_of(n, "type"));
+    if (it == paths.end() || json::string_of(n, "path") == it->second) continue;
+    json_object_set_new(n, "path", json::str(it->second));
+    changed = true;
+  }
+  if (!changed) return {};
+  return fs::write_file_atomic(file, json::dump(spec.get(), 1));
+}
+
 Status Containers::start(const std::string& ref, const BeforeStart& before_start, int* exit_code) {
   if (exit_code) *exit_code = 125;
   // Just created with its monitor at work on it (create() handed it the
@@ -189,6 +227,7 @@ Status Containers::start(const std::string& ref, const BeforeStart& before_start
       if (exit_code) *exit_code = 0;
       return {};
     }
+    TRY_CTX(refresh_joined_namespaces(row), "start " + quoted(row));
   }
   TRY(fs::mkdir_p(paths_.runroot, 0700));
   if (row.stopped_by_user || !row.error.empty())

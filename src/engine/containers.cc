@@ -413,7 +413,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   TRY(write_bundle_file(dir + "/monitor.json", monitor::to_json(ms)));
   trace::mark("hutch: create: files written");
   pid_t early_monitor = 0;
-  const std::string ms_name_sent = name;
+  const std::string name_in_bundle = name;
   if (hand_early) {
     if (prespawned_->send_bundle(dir).ok()) {
       early_monitor = prespawned_->monitor_pid();
@@ -605,7 +605,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
     TRY(fs::write_file_atomic(dir + "/monitor.json", monitor::to_json(ms)));
   }
   // A monitor handed the bundle read the name drawn first.
-  if (!handed_id_.empty() && name != ms_name_sent)
+  if (!handed_id_.empty() && name != name_in_bundle)
     if (auto st = prespawned_->send_name(name); !st.ok()) return std::move(st).error();
   abandon.release();
   undo.release();

@@ -90,6 +90,9 @@ class Containers {
  private:
   Containers(ContainerPaths p, state::Db db) : paths_(std::move(p)), db_(std::move(db)) {}
   Status reconcile(state::ContainerRow& row);
+  // container:X namespace modes: the bundle's namespace paths point at X's
+  // process as it is now (it may have restarted since the create).
+  Status refresh_joined_namespaces(const state::ContainerRow& row);
   Status cleanup_stopped(const state::ContainerRow& row);
   static void remove_cgroups(const std::string& id);
   Status wait_stopped(const std::string& id, int64_t timeout_ms);

@@ -180,6 +180,24 @@ class Foreground(ContainerCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.split()[0], "tun")
 
+    def test_container_namespace_follows_a_restart(self):
+        # --network/--pid container:X join X's namespaces as they are at each
+        # start (docker resolves X then too), not as they were at create.
+        self.s.h("run", "-d", "--name", "host1", "--network", "none", "busybox", "sleep", "60", check=True)
+        self.s.h("create", "--name", "joiner", "--network", "container:host1", "--pid", "container:host1", "busybox",
+                 "sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/pid", check=True)
+        self.s.h("stop", "-t", "0", "host1", check=True)
+        p = self.s.h("start", "-a", "joiner")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)  # docker start's code
+        self.assertIn("it is not running", p.stderr)
+        self.s.h("start", "host1", check=True)
+        p = self.s.h("start", "-a", "joiner")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        want = self.s.h("exec", "host1", "sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/pid",
+                        check=True).stdout
+        self.assertEqual(p.stdout, want)
+        self.s.h("rm", "-f", "joiner", "host1", check=True)
+
     def test_ipc_shareable_shares_dev_shm(self):
         # docker's --ipc shareable / container:NAME: one IPC namespace and
         # one /dev/shm (a tmpfs the donor's monitor mounts on the host).

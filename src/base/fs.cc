@@ -60,6 +60,19 @@ Status write_existing(const std::string& path, std::string_view content) {
   return {};
 }
 
+Status replace_file(const std::string& path, std::string_view content, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  if (auto st = write_file(tmp, content, mode); !st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Error::from_errno("rename \"" + tmp + "\"");
+  }
+  return {};
+}
+
 Status write_file_atomic(const std::string& path, std::string_view content, mode_t mode) {
   std::string tmp = path + ".tmp";
   {

@@ -21,6 +21,11 @@ Status write_file(const std::string& path, std::string_view content, mode_t mode
 Status write_existing(const std::string& path, std::string_view content);
 // Writes temp, fsync, rename, fsync dir: readers see old or new, never half.
 Status write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644);
+// Temp + rename without the fsyncs: readers see old or new, never half, but
+// a power loss may lose both. For state that means nothing after a reboot
+// (files under /run, a --rm container's bundle), where the fsyncs would
+// cost milliseconds for nothing.
+Status replace_file(const std::string& path, std::string_view content, mode_t mode = 0644);
 Status mkdir_p(const std::string& path, mode_t mode = 0755);
 // Removes a tree without following symlinks or crossing mount points.
 Status remove_all(const std::string& path);

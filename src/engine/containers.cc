@@ -323,10 +323,7 @@ Result<std::string> Containers::create(const RunOptions& o) {
   // --rm: the bundle lives no longer than the run, so its files skip the
   // fsyncs (temp + rename only); a crash leaves nothing to start again.
   auto write_bundle_file = [&](const std::string& path, const std::string& text) -> Status {
-    if (!o.auto_remove) return fs::write_file_atomic(path, text);
-    TRY(fs::write_file(path + ".tmp", text));
-    if (::rename((path + ".tmp").c_str(), path.c_str()) != 0) return Error::from_errno("rename \"" + path + ".tmp\"");
-    return {};
+    return o.auto_remove ? fs::replace_file(path, text) : fs::write_file_atomic(path, text);
   };
   TRY(write_bundle_file(dir + "/config.json", json::dump(cs.spec.get(), 1)));
 

@@ -36,18 +36,6 @@ constexpr const char* kComponent = "monitor";
 
 logs::Stream log_stream(OutStream s) { return s == OutStream::kStdout ? logs::Stream::kStdout : logs::Stream::kStderr; }
 
-// Temp + rename, without fs::write_file_atomic's fsyncs: the run dir lives
-// under /run, and nothing in it means anything after a reboot.
-Status replace_file(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp";
-  TRY(fs::write_file(tmp, content));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Error::from_errno("rename \"" + tmp + "\"");
-  }
-  return {};
-}
-
 }  // namespace
 
 Supervisor::Supervisor(Settings s, int sync_fd)
@@ -157,7 +145,7 @@ void Supervisor::begin_remove_row() {
 
 Status Supervisor::setup() {
   TRY_CTX(fs::mkdir_p(s_.rundir, 0700), "create the run dir");
-  TRY(replace_file(s_.rundir + "/monitor.pid", std::to_string(::getpid()) + "\n"));
+  TRY(fs::replace_file(s_.rundir + "/monitor.pid", std::to_string(::getpid()) + "\n"));
   if (!s_.engine_records_pid) {
     pid_t self = ::getpid();
     uint64_t start = process_start_time(self);

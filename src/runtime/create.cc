@@ -408,7 +408,7 @@ Result<pid_t> spawn_init(const StateStore& store, const CreateOptions& opts, Pre
   pr.state.pid_start = process_start_time(undo.pid);
   TRY(store.save(pr.state));
   if (!opts.pid_file.empty())
-    TRY_CTX(replace_file(fs::absolute(opts.pid_file), std::to_string(undo.pid)), "write pid file");
+    TRY_CTX(fs::replace_file(fs::absolute(opts.pid_file), std::to_string(undo.pid)), "write pid file");
   return undo.pid;
 }
 

@@ -162,7 +162,7 @@ Result<int> exec_container(const StateStore& store, const ExecOptions& opts) {
     return Error::plain(msg->value, msg->text);
   }
   if (!opts.pid_file.empty())
-    TRY_CTX(replace_file(fs::absolute(opts.pid_file), std::to_string(child)), "write pid file");
+    TRY_CTX(fs::replace_file(fs::absolute(opts.pid_file), std::to_string(child)), "write pid file");
   if (opts.detach) return 0;
   UniqueFd master;
   if (own_console) {

@@ -47,19 +47,6 @@ Status StateStore::create_dir(const std::string& id) const {
   return {};
 }
 
-Status replace_file(const std::string& path, std::string_view content, mode_t mode) {
-  std::string tmp = path + ".tmp";
-  if (auto st = fs::write_file(tmp, content, mode); !st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Error::from_errno("rename \"" + tmp + "\"");
-  }
-  return {};
-}
-
 Status StateStore::save(const ContainerState& st) const {
   json::Ptr j(json_object());
   json_object_set_new(j.get(), "id", json::str(st.id));
@@ -76,7 +63,10 @@ Status StateStore::save(const ContainerState& st) const {
   json_object_set(j.get(), "cgroup", st.cgroup ? st.cgroup.get() : json_null());
   json_object_set_new(j.get(), "newPidNs", json_boolean(st.new_pid_ns));
   json_object_set_new(j.get(), "systemdCgroup", json_boolean(st.systemd_cgroup));
-  return replace_file(dir(st.id) + "/state.json", json::dump(j.get()), 0600);
+  // No fsync (fs::replace_file): what the runtime records (state.json, pid
+  // files) lives under /run and means nothing after a reboot, and the
+  // fsyncs would cost milliseconds per create (runc and crun do the same).
+  return fs::replace_file(dir(st.id) + "/state.json", json::dump(j.get()), 0600);
 }
 
 Result<ContainerState> StateStore::load(const std::string& id) const {

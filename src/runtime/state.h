@@ -62,12 +62,6 @@ class StateStore {
   std::string root_;
 };
 
-// Writes temp + rename: readers see the old or the new content, never
-// half. No fsync: what the runtime records (state.json, pid files) lives
-// under /run and means nothing after a reboot, so durability across a
-// power loss buys nothing, and the four fsyncs cost milliseconds per create
-// (runc and crun do the same).
-Status replace_file(const std::string& path, std::string_view content, mode_t mode = 0644);
 
 // process_start_time() (base/proc.h) tells a live init from pid reuse.
 // The live status of a container from its saved state.

@@ -23,6 +23,24 @@
 namespace hutch::monitor {
 namespace {
 
+// What an attach client reads until the monitor closes the connection.
+struct Followed {
+  std::string out, err, exit_code;
+};
+Followed follow(int fd) {
+  Followed f;
+  for (;;) {
+    Frame t;
+    std::string p;
+    bool eof = false;
+    if (!read_frame(fd, &t, &p, &eof).ok()) break;
+    if (t == Frame::kStdout) f.out += p;
+    if (t == Frame::kStderr) f.err += p;
+    if (t == Frame::kExit) f.exit_code = p;
+  }
+  return f;
+}
+
 class LaunchTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -79,19 +97,10 @@ TEST_F(LaunchTest, RunAttachedAndExitCode) {
   auto a = connect_attach(dir_ + "/run-" + id, false, true, true);
   ASSERT_TRUE(a.ok()) << a.error().message();
   ASSERT_TRUE(l->start().ok());
-  std::string out, err, code;
-  for (;;) {
-    Frame t;
-    std::string p;
-    bool eof = false;
-    if (!read_frame(a->get(), &t, &p, &eof).ok()) break;
-    if (t == Frame::kStdout) out += p;
-    if (t == Frame::kStderr) err += p;
-    if (t == Frame::kExit) code = p;
-  }
-  EXPECT_EQ(out, "to-out\n");
-  EXPECT_EQ(err, "to-err\n");
-  EXPECT_EQ(code, "7");
+  Followed f = follow(a->get());
+  EXPECT_EQ(f.out, "to-out\n");
+  EXPECT_EQ(f.err, "to-err\n");
+  EXPECT_EQ(f.exit_code, "7");
   // The monitor records the exit before it goes.
   for (int i = 0; i < 100; ++i) {
     auto db = state::Db::open(dir_ + "/state.db");
@@ -142,15 +151,7 @@ TEST_F(LaunchTest, SpawnedAheadThenHanded) {
   auto a = connect_attach(dir_ + "/run-" + id, false, true, true);
   ASSERT_TRUE(a.ok()) << a.error().message();
   ASSERT_TRUE(l->start().ok());
-  std::string code;
-  for (;;) {
-    Frame t;
-    std::string p;
-    bool eof = false;
-    if (!read_frame(a->get(), &t, &p, &eof).ok()) break;
-    if (t == Frame::kExit) code = p;
-  }
-  EXPECT_EQ(code, "3");
+  EXPECT_EQ(follow(a->get()).exit_code, "3");
 }
 
 // Sent its bundle in a separate step, then a new name before the start:
@@ -166,12 +167,7 @@ TEST_F(LaunchTest, SentBundleThenNameReachesEvents) {
   auto a = connect_attach(dir_ + "/run-" + id, false, true, true);
   ASSERT_TRUE(a.ok()) << a.error().message();
   ASSERT_TRUE(l->start().ok());
-  for (;;) {
-    Frame t;
-    std::string p;
-    bool eof = false;
-    if (!read_frame(a->get(), &t, &p, &eof).ok()) break;
-  }
+  (void)follow(a->get());
   for (int i = 0; i < 100; ++i) {
     auto db = state::Db::open(dir_ + "/state.db");
     ASSERT_TRUE(db.ok());
